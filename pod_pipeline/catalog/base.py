@@ -1,0 +1,45 @@
+"""The catalog interface. SQLite implements it for embedded mode; Supabase Postgres in production."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+from pod_pipeline.catalog.rows import ArtworkRow, ProductRow, VariantRow
+
+
+class Catalog(ABC):
+    kind: str
+
+    @abstractmethod
+    def upsert_artwork(self, row: ArtworkRow) -> None: ...
+
+    @abstractmethod
+    def set_artwork_status(self, artwork_id: str, status: str, reason: str | None = None) -> None: ...
+
+    @abstractmethod
+    def get_artwork(self, artwork_id: str) -> ArtworkRow | None: ...
+
+    @abstractmethod
+    def list_artworks(self) -> list[ArtworkRow]: ...
+
+    @abstractmethod
+    def upsert_product(self, row: ProductRow) -> None:
+        """Insert or replace the listing columns; never clears Gelato ids already recorded."""
+
+    @abstractmethod
+    def update_product(self, product_id: str, **fields: Any) -> None:
+        """One write per status transition (the frontend watches these rows)."""
+
+    @abstractmethod
+    def get_product(self, product_id: str) -> ProductRow | None: ...
+
+    @abstractmethod
+    def products_for(self, artwork_id: str) -> list[ProductRow]: ...
+
+    @abstractmethod
+    def replace_variants(self, product_id: str, rows: list[VariantRow]) -> None:
+        """All of a product's variants in one batch."""
+
+    @abstractmethod
+    def variants_for(self, product_id: str) -> list[VariantRow]: ...

@@ -1,0 +1,80 @@
+"""Catalog rows. Statuses are closed sets so every upload ends in a state a person can read."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ArtworkStatus = Literal["pending", "processing", "rejected", "publishing", "published", "partial", "failed"]
+ProductStatus = Literal[
+    "skipped", "creating", "created", "publishing", "active", "publishing_error", "deleted", "stalled"
+]
+FINAL_ARTWORK_STATUSES = frozenset({"rejected", "published", "partial", "failed"})
+PRODUCT_NAMESPACE = uuid.UUID("5f1d7f0e-6c1a-4f57-9a7e-3c2b1d0e9f88")
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def product_id_for(artwork_id: str, template_id: str) -> str:
+    """Deterministic so a retry or re-run addresses the same row, never a second one."""
+    return str(uuid.uuid5(PRODUCT_NAMESPACE, f"{artwork_id}/{template_id}"))
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ArtworkRow(_Row):
+    id: str
+    user_id: str
+    path: str
+    version: str
+    checksum: str | None = None
+    size_bytes: int | None = None
+    width: int | None = None
+    height: int | None = None
+    format: str | None = None
+    preview_path: str | None = None
+    status: ArtworkStatus = "pending"
+    reason: str | None = None
+    updated_at: datetime = Field(default_factory=now)
+
+
+class ProductRow(_Row):
+    id: str
+    artwork_id: str
+    template_id: str
+    user_id: str
+    status: ProductStatus
+    reason: str | None = None
+    title: str | None = None
+    description: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    gelato_product_id: str | None = None
+    external_id: str | None = None
+    publishing_error_code: str | None = None
+    create_attempts: int = 0
+    intent_at: datetime | None = None
+    published_at: datetime | None = None
+    updated_at: datetime = Field(default_factory=now)
+
+
+class VariantRow(_Row):
+    product_id: str
+    template_variant_id: str
+    title: str
+    product_uid: str
+    effective_dpi: float | None = None
+    verdict: str | None = None
+    cost: Decimal | None = None
+    price: Decimal | None = None
+    currency: str | None = None
+    gelato_variant_id: str | None = None
+    external_id: str | None = None
+    connection_status: str | None = None

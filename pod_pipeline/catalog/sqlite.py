@@ -1,0 +1,168 @@
+"""The catalog in a SQLite file (embedded mode). Each call opens its own short transaction:
+Dagster runs are separate processes, and WAL lets them read while one writes."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import contextmanager
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterator
+
+from pod_pipeline.catalog.base import Catalog
+from pod_pipeline.catalog.rows import ArtworkRow, ProductRow, VariantRow, now
+
+SCHEMA = """
+create table if not exists artwork (
+  id text primary key, user_id text not null, path text not null unique, version text not null,
+  checksum text, size_bytes integer, width integer, height integer, format text, preview_path text,
+  status text not null, reason text, updated_at text not null
+);
+create table if not exists product (
+  id text primary key, artwork_id text not null references artwork(id), template_id text not null,
+  user_id text not null, status text not null, reason text, title text, description text,
+  tags text not null default '[]', gelato_product_id text unique, external_id text,
+  publishing_error_code text, create_attempts integer not null default 0, intent_at text,
+  published_at text, updated_at text not null, unique (artwork_id, template_id)
+);
+create index if not exists product_status on product(status);
+create table if not exists variant (
+  product_id text not null references product(id), template_variant_id text not null,
+  title text not null, product_uid text not null, effective_dpi real, verdict text,
+  cost text, price text, currency text, gelato_variant_id text, external_id text,
+  connection_status text, primary key (product_id, template_variant_id)
+);
+"""
+
+_ARTWORK_COLUMNS = list(ArtworkRow.model_fields)
+_PRODUCT_COLUMNS = list(ProductRow.model_fields)
+_VARIANT_COLUMNS = list(VariantRow.model_fields)
+# Columns the pipeline learns from Gelato; a listing upsert must not wipe them.
+_GELATO_OWNED = {"gelato_product_id", "external_id", "publishing_error_code", "create_attempts", "intent_at",
+                 "published_at"}
+
+
+def _to_sql(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, list):
+        return json.dumps(value)
+    return value
+
+
+def _product_from(row: sqlite3.Row) -> ProductRow:
+    data = dict(row)
+    data["tags"] = json.loads(data["tags"] or "[]")
+    return ProductRow.model_validate(data)
+
+
+class SqliteCatalog(Catalog):
+    kind = "sqlite"
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # executescript commits on its own, so the schema is applied outside `_tx`.
+        db = sqlite3.connect(self.path, timeout=30)
+        try:
+            db.execute("pragma journal_mode=wal")
+            db.executescript(SCHEMA)
+        finally:
+            db.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db.row_factory = sqlite3.Row
+        try:
+            db.execute("pragma foreign_keys=on")
+            db.execute("begin immediate")
+            try:
+                yield db
+            except BaseException:
+                db.execute("rollback")
+                raise
+            db.execute("commit")
+        finally:
+            db.close()
+
+    # -- artworks ----------------------------------------------------------------------------
+    def upsert_artwork(self, row: ArtworkRow) -> None:
+        values = [_to_sql(getattr(row, c)) for c in _ARTWORK_COLUMNS]
+        updates = ", ".join(f"{c}=excluded.{c}" for c in _ARTWORK_COLUMNS if c != "id")
+        with self._tx() as db:
+            db.execute(
+                f"insert into artwork ({', '.join(_ARTWORK_COLUMNS)}) values ({', '.join('?' * len(values))}) "
+                f"on conflict(id) do update set {updates}",
+                values,
+            )
+
+    def set_artwork_status(self, artwork_id: str, status: str, reason: str | None = None) -> None:
+        ArtworkRow.model_validate({"id": artwork_id, "user_id": "", "path": "", "version": "", "status": status})
+        with self._tx() as db:
+            db.execute("update artwork set status=?, reason=?, updated_at=? where id=?",
+                       (status, reason, now().isoformat(), artwork_id))
+
+    def get_artwork(self, artwork_id: str) -> ArtworkRow | None:
+        with self._tx() as db:
+            found = db.execute("select * from artwork where id=?", (artwork_id,)).fetchone()
+        return ArtworkRow.model_validate(dict(found)) if found else None
+
+    def list_artworks(self) -> list[ArtworkRow]:
+        with self._tx() as db:
+            rows = db.execute("select * from artwork order by path").fetchall()
+        return [ArtworkRow.model_validate(dict(r)) for r in rows]
+
+    # -- products ----------------------------------------------------------------------------
+    def upsert_product(self, row: ProductRow) -> None:
+        values = [_to_sql(getattr(row, c)) for c in _PRODUCT_COLUMNS]
+        updates = ", ".join(
+            f"{c}=coalesce(product.{c}, excluded.{c})" if c in _GELATO_OWNED else f"{c}=excluded.{c}"
+            for c in _PRODUCT_COLUMNS if c != "id"
+        )
+        with self._tx() as db:
+            db.execute(
+                f"insert into product ({', '.join(_PRODUCT_COLUMNS)}) values ({', '.join('?' * len(values))}) "
+                f"on conflict(id) do update set {updates}",
+                values,
+            )
+
+    def update_product(self, product_id: str, **fields: Any) -> None:
+        unknown = set(fields) - set(_PRODUCT_COLUMNS)
+        if unknown:
+            raise ValueError(f"unknown product columns: {sorted(unknown)}")
+        fields.setdefault("updated_at", now())
+        assignments = ", ".join(f"{c}=?" for c in fields)
+        with self._tx() as db:
+            db.execute(f"update product set {assignments} where id=?",
+                       [_to_sql(v) for v in fields.values()] + [product_id])
+
+    def get_product(self, product_id: str) -> ProductRow | None:
+        with self._tx() as db:
+            found = db.execute("select * from product where id=?", (product_id,)).fetchone()
+        return _product_from(found) if found else None
+
+    def products_for(self, artwork_id: str) -> list[ProductRow]:
+        with self._tx() as db:
+            rows = db.execute("select * from product where artwork_id=? order by template_id", (artwork_id,)).fetchall()
+        return [_product_from(r) for r in rows]
+
+    # -- variants ----------------------------------------------------------------------------
+    def replace_variants(self, product_id: str, rows: list[VariantRow]) -> None:
+        placeholders = ", ".join("?" * len(_VARIANT_COLUMNS))
+        with self._tx() as db:
+            db.execute("delete from variant where product_id=?", (product_id,))
+            db.executemany(
+                f"insert into variant ({', '.join(_VARIANT_COLUMNS)}) values ({placeholders})",
+                [[_to_sql(getattr(r, c)) for c in _VARIANT_COLUMNS] for r in rows],
+            )
+
+    def variants_for(self, product_id: str) -> list[VariantRow]:
+        with self._tx() as db:
+            rows = db.execute("select * from variant where product_id=? order by template_variant_id",
+                              (product_id,)).fetchall()
+        return [VariantRow.model_validate(dict(r)) for r in rows]

@@ -1,0 +1,1 @@
+"""Gelato: typed client, errors and the Dagster resource that configures it."""

@@ -1,0 +1,21 @@
+"""Tenacity wait strategy: exponential backoff with full jitter, unless Gelato said how long."""
+
+from __future__ import annotations
+
+import random
+
+from tenacity import RetryCallState
+
+
+def wait_backoff_or_retry_after(base: float, cap: float, rng: random.Random | None = None):
+    rng = rng or random.Random()
+
+    def wait(state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        hinted = getattr(error, "retry_after", None)
+        if hinted is not None:
+            return min(float(hinted), cap)
+        # Full jitter spreads a burst of clients apart instead of re-synchronising them.
+        return rng.uniform(0, min(cap, base * 2 ** (state.attempt_number - 1)))
+
+    return wait

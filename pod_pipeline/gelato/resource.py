@@ -1,0 +1,29 @@
+"""Dagster resource that builds a configured `GelatoClient`."""
+
+from __future__ import annotations
+
+from dagster import ConfigurableResource
+from pydantic import Field
+
+from pod_pipeline.gelato.client import ECOMMERCE_URL, PRODUCT_URL, GelatoClient
+
+
+class GelatoResource(ConfigurableResource):
+    """Gelato's e-commerce and product APIs. In demo mode the URLs point at the local sandbox."""
+
+    api_key: str = Field(description="Gelato API key (GELATO_API_KEY).")
+    ecommerce_url: str = Field(default=ECOMMERCE_URL, description="Base URL of the e-commerce API (v1).")
+    product_url: str = Field(default=PRODUCT_URL, description="Base URL of the product/price API (v3).")
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    max_attempts: int = Field(default=5, ge=1, description="Attempts for retryable reads (never the create POST).")
+    backoff_base_seconds: float = Field(default=0.5, ge=0)
+
+    def client(self) -> GelatoClient:
+        return GelatoClient(
+            self.api_key,
+            ecommerce_url=self.ecommerce_url,
+            product_url=self.product_url,
+            timeout_seconds=self.timeout_seconds,
+            max_attempts=self.max_attempts,
+            backoff_base_seconds=self.backoff_base_seconds,
+        )

@@ -1,0 +1,42 @@
+"""Reading the settings file and turning validation errors into one readable message."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from pod_pipeline.settings.model import SellerSettings
+
+DEFAULT_SETTINGS_PATH = Path(__file__).with_name("default.yaml")
+SETTINGS_ENV = "POD_SETTINGS"
+
+
+class SettingsError(ValueError):
+    """The settings file is missing, unreadable or invalid; the message names the bad fields."""
+
+
+def _describe(error: ValidationError, source: Path) -> str:
+    lines = [f"invalid settings in {source}:"]
+    for item in error.errors():
+        field = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        lines.append(f"  {field}: {item['msg']}")
+    return "\n".join(lines)
+
+
+def load_settings(path: str | os.PathLike | None = None) -> SellerSettings:
+    source = Path(path or os.environ.get(SETTINGS_ENV) or DEFAULT_SETTINGS_PATH)
+    try:
+        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SettingsError(f"cannot read settings file {source}: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise SettingsError(f"settings file {source} is not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise SettingsError(f"settings file {source} must hold a mapping of settings")
+    try:
+        return SellerSettings.model_validate(raw)
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc, source)) from exc

@@ -1,0 +1,109 @@
+"""Pydantic model of the seller's settings file (see `default.yaml` for a documented example)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class _Strict(BaseModel):
+    # A typo in a settings key must be an error, not a silently ignored line.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TemplateChoice(_Strict):
+    """A Gelato template the seller publishes every printable artwork to."""
+
+    id: str = Field(min_length=1, description="Gelato template id (from the Gelato dashboard).")
+    product_type: str | None = Field(
+        default=None, description="Shown in the store; defaults to the template's productType."
+    )
+    margin: Decimal | None = Field(
+        default=None, ge=0, lt=1, description="Target margin for this template; overrides pricing.margin."
+    )
+    placeholders: list[str] | None = Field(
+        default=None,
+        description="Placeholder names that get the artwork; default: the front (or only) one. "
+        "The others keep the template's own art.",
+    )
+
+
+class Market(_Strict):
+    country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2, e.g. US, GB, DE.")
+    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217, e.g. USD, GBP, EUR.")
+
+
+class PrintRules(_Strict):
+    min_dpi: float = Field(default=150, gt=0, description="Below this a variant is not printable.")
+    target_dpi: float = Field(default=300, gt=0, description="Between min and target: printable with a warning.")
+    fit_method: Literal["slice", "meet"] = Field(
+        default="slice", description="slice covers the print area (crops); meet fits inside (margins)."
+    )
+    max_aspect_mismatch: float = Field(
+        default=0.35, ge=0, le=1, description="Largest share of the image a slice may crop away."
+    )
+    max_pixels: int = Field(
+        default=250_000_000, gt=0, description="Larger images are refused as decompression bombs."
+    )
+    max_file_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
+
+    @model_validator(mode="after")
+    def _target_not_below_min(self) -> "PrintRules":
+        if self.target_dpi < self.min_dpi:
+            raise ValueError("target_dpi must be at least min_dpi")
+        return self
+
+
+class PricingRules(_Strict):
+    margin: Decimal = Field(default=Decimal("0.35"), ge=0, lt=1, description="Target margin (not markup).")
+    fee_percent: Decimal = Field(
+        default=Decimal("0.095"), ge=0, lt=1, description="Marketplace + payment fees, share of the price."
+    )
+    fee_fixed: Decimal = Field(default=Decimal("0.45"), ge=0, description="Fixed fees per sale, selling currency.")
+    charm_ending: Decimal | None = Field(
+        default=Decimal("0.99"), ge=0, lt=1, description="Price ending, e.g. 0.99; null rounds up to whole units."
+    )
+
+    @model_validator(mode="after")
+    def _margin_and_fees_leave_room(self) -> "PricingRules":
+        if self.margin + self.fee_percent >= 1:
+            raise ValueError("margin + fee_percent must be below 1")
+        return self
+
+
+class ListingRules(_Strict):
+    """Marketplace limits (Etsy's by default, the strictest Gelato sells through)."""
+
+    title_max: int = Field(default=140, gt=0, le=255)
+    tags_max: int = Field(default=13, ge=1, le=13)
+    tag_max_chars: int = Field(default=20, ge=1, le=255)
+    banned_words: list[str] = Field(default_factory=list, description="Words never used in copy (trademarks).")
+    brand_voice: str = Field(default="warm, concise, specific", description="How the copy should sound.")
+
+
+class SellerSettings(_Strict):
+    store_id: str = Field(min_length=1, description="Gelato store id (UUID of the connected store).")
+    templates: list[TemplateChoice] = Field(min_length=1)
+    markets: list[Market] = Field(default_factory=lambda: [Market(country="US", currency="USD")], min_length=1)
+    print: PrintRules = Field(default_factory=PrintRules)
+    pricing: PricingRules = Field(default_factory=PricingRules)
+    listing: ListingRules = Field(default_factory=ListingRules)
+    visible_in_store: bool = Field(default=False, description="Publish as visible, not as a draft.")
+    publish_timeout_seconds: float = Field(default=600, gt=0)
+
+    @field_validator("templates")
+    @classmethod
+    def _unique_templates(cls, value: list[TemplateChoice]) -> list[TemplateChoice]:
+        ids = [t.id for t in value]
+        if len(ids) != len(set(ids)):
+            raise ValueError("a template id is listed twice")
+        return value
+
+    def template(self, template_id: str) -> TemplateChoice:
+        return next(t for t in self.templates if t.id == template_id)
+
+    def margin_for(self, template_id: str) -> Decimal:
+        chosen = self.template(template_id).margin
+        return self.pricing.margin if chosen is None else chosen

@@ -1,0 +1,1 @@
+"""Where artists' uploads live: the interface and its implementations."""

@@ -1,0 +1,54 @@
+import os
+import time
+
+import httpx
+
+from pod_pipeline.serving import BackgroundServer
+from pod_pipeline.storage.base import artwork_id_for
+from pod_pipeline.storage.file_server import BUCKET_MOUNT, create_bucket_app
+from pod_pipeline.storage.local import LocalFolderStorage
+
+
+def put(root, path, data=b"x"):
+    target = root / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return target
+
+
+def test_scan_pages_with_a_keyset_cursor_and_skips_derived_files(tmp_path):
+    storage = LocalFolderStorage(tmp_path)
+    for i in range(5):
+        put(tmp_path, f"user-1/art-{i}.png")
+    storage.put_derived("art-0", "preview.jpg", b"jpeg", "image/jpeg")
+    put(tmp_path, "user-1/.hidden.png")
+    first, cursor = storage.scan(None, 3)
+    second, cursor = storage.scan(cursor, 3)
+    third, same = storage.scan(cursor, 3)
+    assert len(first) == 3 and len(second) == 2 and third == [] and same == cursor
+    assert sorted(u.path for u in first + second) == [f"user-1/art-{i}.png" for i in range(5)]
+    assert {u.owner for u in first} == {"user-1"}
+
+
+def test_a_replaced_file_is_a_new_version_of_the_same_artwork(tmp_path):
+    storage = LocalFolderStorage(tmp_path)
+    put(tmp_path, "u/art.png", b"one")
+    [first], cursor = storage.scan(None, 10)
+    time.sleep(0.01)
+    put(tmp_path, "u/art.png", b"second version")
+    [again], _ = storage.scan(cursor, 10)
+    assert again.artwork_id == first.artwork_id
+    assert again.version != first.version and again.run_key != first.run_key
+
+
+def test_artwork_ids_are_readable_and_distinct_per_path():
+    a, b = artwork_id_for("u1/Sunset Over Dunes.PNG"), artwork_id_for("u2/Sunset Over Dunes.PNG")
+    assert a.startswith("sunset-over-dunes-") and b.startswith("sunset-over-dunes-") and a != b
+
+
+def test_print_file_urls_are_fetchable_without_headers(tmp_path):
+    put(tmp_path, "u/art one.png", b"\x89PNG-bytes")
+    with BackgroundServer(create_bucket_app(tmp_path)) as server:
+        storage = LocalFolderStorage(tmp_path, server.base_url + BUCKET_MOUNT)
+        response = httpx.get(storage.print_file_url("u/art one.png"))
+    assert response.status_code == 200 and response.content == b"\x89PNG-bytes"
