@@ -1,0 +1,69 @@
+"""Fault knobs and the seeded dice that turn them into failed responses. Knobs can be changed
+while the server runs (`PUT /_sandbox/faults`), so benchmarks can flip an outage on and off."""
+
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class FaultKnobs(BaseModel):
+    """Every knob that can change at run time. A new kind of fault (timeouts, lost responses
+    after the write happened, ...) gets its knob here and its effect in `FaultInjector.draw`
+    (or, for faults that need the handler to run first, in `app._gelato_endpoint`)."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    latency_seconds: float = Field(default=0.0, ge=0.0)
+    rate_429: float = Field(default=0.0, ge=0.0, le=1.0)
+    # When set, 429s carry `Retry-After` (Gelato does not document it; clients must cope with both).
+    retry_after_seconds: float | None = Field(default=None, ge=0.0)
+    rate_5xx: float = Field(default=0.0, ge=0.0, le=1.0)
+
+
+@dataclass(frozen=True)
+class Fault:
+    status: int
+    message: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+_5XX = ((500, "Internal server error"), (502, "Bad gateway"), (503, "Service unavailable"))
+
+
+class FaultInjector:
+    def __init__(self, knobs: FaultKnobs, seed: int) -> None:
+        self._knobs = knobs.model_copy()
+        # Seeded so a failing benchmark run can be replayed with the same sequence of faults.
+        self._rng = random.Random(seed)
+        self._lock = threading.Lock()
+
+    @property
+    def knobs(self) -> FaultKnobs:
+        with self._lock:
+            return self._knobs.model_copy()
+
+    def update(self, changes: dict) -> FaultKnobs:
+        """Apply a partial update; raises pydantic.ValidationError and changes nothing if any
+        value is bad."""
+        with self._lock:
+            merged = FaultKnobs.model_validate({**self._knobs.model_dump(), **changes})
+            self._knobs = merged
+            return merged.model_copy()
+
+    def draw(self) -> Fault | None:
+        with self._lock:
+            knobs, rng = self._knobs, self._rng
+            if knobs.rate_429 and rng.random() < knobs.rate_429:
+                headers = {}
+                if knobs.retry_after_seconds is not None:
+                    # HTTP allows only whole seconds; round up so a client never retries early.
+                    headers["Retry-After"] = str(int(-(-knobs.retry_after_seconds // 1)))
+                return Fault(429, "Too many requests", headers)
+            if knobs.rate_5xx and rng.random() < knobs.rate_5xx:
+                status, message = rng.choice(_5XX)
+                return Fault(status, message)
+            return None
