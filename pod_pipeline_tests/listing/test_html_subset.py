@@ -1,0 +1,67 @@
+"""sanitize_description_html keeps the safe subset and nothing else."""
+
+from __future__ import annotations
+
+import pytest
+
+from pod_pipeline.listing import listing_violations, sanitize_description_html
+from pod_pipeline_tests.listing.builders import default_rules, valid_listing
+
+
+@pytest.mark.parametrize(
+    ("dirty", "clean"),
+    [
+        ("<p>Hello <strong>bold</strong> <em>it</em></p>", "<p>Hello <strong>bold</strong> <em>it</em></p>"),
+        ("<h3>Title</h3><h4>Sub</h4><ol><li>a</li></ol><ul><li><b>b</b> <i>c</i></li></ul>",
+         "<h3>Title</h3><h4>Sub</h4><ol><li>a</li></ol><ul><li><b>b</b> <i>c</i></li></ul>"),
+        ("line one<br/>line two<br>three", "line one<br>line two<br>three"),
+        # script and style vanish with their content
+        ("<p>Hi</p><script>alert('x')</script>", "<p>Hi</p>"),
+        ("<style>p{color:red}</style><p>Hi</p>", "<p>Hi</p>"),
+        ("<p>a<svg><circle/><text>b</text></svg>c</p>", "<p>ac</p>"),
+        # attributes are stripped, including event handlers and styles
+        ('<p class="x" style="color:red" onclick="evil()">Hi</p>', "<p>Hi</p>"),
+        ('<strong onmouseover="x()">bold</strong>', "<strong>bold</strong>"),
+        # other tags are unwrapped: their text stays
+        ('<div><a href="javascript:x()">click</a> <span>here</span></div>', "click here"),
+        ('<h1>Big</h1><img src=x onerror="alert(1)">', "Big"),
+        ("<table><tr><td>cell</td></tr></table>", "cell"),
+        # comments, doctype and processing instructions disappear
+        ("<!DOCTYPE html><!-- secret --><p>Hi</p><?php echo 1 ?>", "<p>Hi</p>"),
+        # malformed: unclosed tags are closed, stray closers dropped, overlaps made to nest
+        ("<p>open <b>bold", "<p>open <b>bold</b></p>"),
+        ("text</p></li></b>", "text"),
+        ("<b><i>both</b> after</i>", "<b><i>both</i></b> after"),
+        ("<ul><li>one<li>two</ul>", "<ul><li>one<li>two</li></li></ul>"),
+        # text is escaped so it cannot become markup again
+        ("<p>5 &lt; 6 &amp; 7 &gt; 3</p>", "<p>5 &lt; 6 &amp; 7 &gt; 3</p>"),
+        ("&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;script&gt;alert(1)&lt;/script&gt;"),
+        ("<p>1 < 2</p>", "<p>1 &lt; 2</p>"),
+        ("<scr<script>ipt>alert(1)</script>", "ipt&gt;alert(1)"),  # no "<" survives
+        ("", ""),
+    ],
+)
+def test_sanitizer(dirty, clean):
+    assert sanitize_description_html(dirty) == clean
+
+
+@pytest.mark.parametrize(
+    "dirty",
+    [
+        "<p onclick=x>Hi<script>bad()</script><a href=y>link</a></p><!-- c -->",
+        "<div><p class=a>one<b>two</div><iframe src=x>inner</iframe>three",
+        "<<p>>Hi<</p>>",
+        "<p>unterminated <b",
+    ],
+)
+def test_sanitized_output_passes_the_rules_and_is_stable(dirty):
+    clean = sanitize_description_html(dirty)
+    assert "<script" not in clean and "href" not in clean and "onclick" not in clean
+    assert sanitize_description_html(clean) == clean
+    violations = listing_violations(valid_listing(description_html=clean or "<p>x</p>"), default_rules())
+    assert violations == []
+
+
+def test_text_filter_rewrites_only_text():
+    clean = sanitize_description_html("<p>I love <b>strong</b> coffee</p>", lambda text: text.replace("o", "0"))
+    assert clean == "<p>I l0ve <b>str0ng</b> c0ffee</p>"
