@@ -106,7 +106,8 @@ def template_verdict(rows: list[dict]) -> tuple[bool, str]:
     failing = [r for r in rows if r["verdict"] == "fail"]
     if failing:
         worst = min(failing, key=lambda r: (r["effective_dpi"], -r["aspect_mismatch"]))
-        others = f" (and {len(failing) - 1} more variants)" if len(failing) > 1 else ""
+        more = len(failing) - 1
+        others = f" (and {more} more variant{'s' if more > 1 else ''})" if more else ""
         return False, worst["note"] + others
     warned = [r for r in rows if r["verdict"] == "warn"]
     if warned:

@@ -1,0 +1,106 @@
+"""The `artworks` asset: one uploaded file, checked and prepared for print."""
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from dagster import AssetExecutionContext, Failure, MetadataValue, asset
+
+from pod_pipeline.artwork.inspection import ArtworkRejected, process_artwork
+from pod_pipeline.catalog.rows import ArtworkRow
+from pod_pipeline.partitions import UPLOAD_PATH_TAG, artworks_partitions
+from pod_pipeline.resources import CatalogResource, SettingsResource, StorageResource
+from pod_pipeline.ui_metadata import thumbnail
+
+
+@dataclass(frozen=True)
+class Artwork:
+    artwork_id: str
+    path: str
+    owner: str
+    version: str
+    width: int
+    height: int
+    sha256: str
+    print_path: str  # what Gelato fetches: the upload itself, or a normalised copy
+    preview_path: str
+    preview_jpeg: bytes = field(repr=False)
+    dominant_colors: tuple[tuple[int, int, int], ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def file_name(self) -> str:
+        return PurePosixPath(self.path).name
+
+
+def upload_path_for(context: AssetExecutionContext, catalog) -> str:
+    tagged = context.run.tags.get(UPLOAD_PATH_TAG)
+    if tagged:
+        return tagged
+    known = catalog.get_artwork(context.partition_key)
+    if known:
+        return known.path
+    raise Failure(f"artwork {context.partition_key} is unknown: it has no upload path tag and no catalog row",
+                  allow_retries=False)
+
+
+@asset(partitions_def=artworks_partitions, group_name="artwork", kinds={"python", "image"}, code_version="1")
+def artworks(context: AssetExecutionContext, storage: StorageResource, catalog: CatalogResource,
+             settings: SettingsResource) -> Artwork:
+    """An uploaded artwork, validated as a print file.
+
+    Reads the file from the bucket, recognises its format by content (not by extension), reads
+    its dimensions from the header and refuses decompression bombs before decoding, then decodes
+    it once to catch truncated or corrupt data. CMYK, 16-bit, palette and EXIF-rotated files get
+    a normalised sRGB print file so Gelato prints what the artist sees. Records checksum, size
+    and a web preview. A rejected file stops here with a reason the seller can read."""
+    bucket, db, rules = storage.open(), catalog.open(), settings.load().print
+    path = upload_path_for(context, db)
+    upload = bucket.stat(path)
+    if upload is None:
+        db.set_artwork_status(context.partition_key, "rejected", f"{path} is no longer in the bucket")
+        raise Failure(f"{path} is no longer in the bucket", allow_retries=False)
+    row = ArtworkRow(id=context.partition_key, user_id=upload.owner, path=path, version=upload.version,
+                     size_bytes=upload.size, status="processing")
+    db.upsert_artwork(row)
+
+    with tempfile.TemporaryDirectory(prefix="pod-artwork-") as tmp:
+        local = bucket.download(path, Path(tmp) / "upload")
+        try:
+            processed = process_artwork(local, rules)
+        except ArtworkRejected as rejected:
+            db.upsert_artwork(row.model_copy(update={"status": "rejected", "reason": rejected.reason}))
+            raise Failure(
+                description=f"{PurePosixPath(path).name} rejected: {rejected.reason}",
+                metadata={"reason": rejected.reason, "code": rejected.code, "path": path},
+                allow_retries=False,
+            ) from None
+
+    info = processed.info
+    preview_path = bucket.put_derived(context.partition_key, "preview.jpg", processed.preview_jpeg, "image/jpeg")
+    print_path = path
+    if processed.print_png is not None:
+        print_path = bucket.put_derived(context.partition_key, "print.png", processed.print_png, "image/png")
+    db.upsert_artwork(row.model_copy(update={
+        "checksum": info.sha256, "width": info.width, "height": info.height, "format": info.format,
+        "preview_path": preview_path, "status": "processing",
+    }))
+
+    context.add_output_metadata({
+        "preview": thumbnail(processed.preview_jpeg, PurePosixPath(path).name),
+        "path": path,
+        "width_px": info.width,
+        "height_px": info.height,
+        "megapixels": round(info.width * info.height / 1e6, 2),
+        "size_bytes": info.size_bytes,
+        "sha256": info.sha256,
+        "format": info.format,
+        "normalised_print_file": processed.print_png is not None,
+        "warnings": MetadataValue.md("\n".join(f"- {w}" for w in info.warnings) or "none"),
+    })
+    return Artwork(
+        artwork_id=context.partition_key, path=path, owner=upload.owner, version=upload.version,
+        width=info.width, height=info.height, sha256=info.sha256, print_path=print_path,
+        preview_path=preview_path, preview_jpeg=processed.preview_jpeg,
+        dominant_colors=tuple(tuple(c) for c in processed.dominant_colors), warnings=tuple(info.warnings),
+    )

@@ -1,0 +1,78 @@
+"""Shared, unpartitioned assets: the Gelato templates the seller publishes to and their unit
+costs. They are the cache: every artwork run reads them instead of calling Gelato again."""
+
+from decimal import Decimal
+
+import pandas as pd
+from dagster import AssetExecutionContext, Backoff, Jitter, RetryPolicy, asset
+
+from pod_pipeline.gelato.models import Template
+from pod_pipeline.gelato.resource import GelatoResource
+from pod_pipeline.partitions import GELATO_POOL
+from pod_pipeline.resources import SettingsResource
+from pod_pipeline.ui_metadata import table as ui_table
+
+gelato_retry = RetryPolicy(max_retries=3, delay=5, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS)
+
+
+@asset(group_name="gelato", kinds={"gelato"}, pool=GELATO_POOL, retry_policy=gelato_retry)
+def templates(context: AssetExecutionContext, gelato: GelatoResource, settings: SettingsResource) -> dict[str, Template]:
+    """The Gelato templates every artwork is published to, fetched from Gelato's template API.
+
+    One store product is made per template; its variants (sizes, colours) and print areas (in mm)
+    decide whether an artwork is sharp enough to print. Refreshed on a schedule."""
+    seller = settings.load()
+    with gelato.client() as client:
+        fetched = {choice.id: client.get_template(choice.id) for choice in seller.templates}
+    table = pd.DataFrame([
+        {"template": t.title, "id": t.id, "product type": t.product_type, "variants": len(t.variants),
+         "placeholders": ", ".join(sorted({p.name for v in t.variants for p in v.image_placeholders})),
+         "updated": t.updated_at}
+        for t in fetched.values()
+    ])
+    context.add_output_metadata({
+        "templates": len(fetched),
+        "variants": sum(len(t.variants) for t in fetched.values()),
+        "gelato_calls": sum(client.calls.values()),
+        "catalog": ui_table(table),
+    })
+    return fetched
+
+
+def unique_price_keys(fetched: dict[str, Template], markets: list) -> list[tuple[str, str, str]]:
+    uids = sorted({v.product_uid for t in fetched.values() for v in t.variants})
+    return [(uid, m.country, m.currency) for uid in uids for m in markets]
+
+
+@asset(group_name="gelato", kinds={"gelato", "pandas"}, pool=GELATO_POOL, retry_policy=gelato_retry)
+def base_costs(context: AssetExecutionContext, templates: dict[str, Template], gelato: GelatoResource,
+               settings: SettingsResource) -> pd.DataFrame:
+    """Gelato's unit cost (the quantity-1 price) per product × country × currency.
+
+    Fetched once per refresh for every unique product of the configured templates, never per
+    artwork. A product Gelato does not sell in a country is recorded as not sold, not as free."""
+    seller = settings.load()
+    rows = []
+    with gelato.client() as client:
+        for uid, country, currency in unique_price_keys(templates, seller.markets):
+            tiers = client.get_prices(uid, country, currency)
+            unit = next((t for t in tiers if t.quantity == 1), None)
+            if unit is None and tiers:
+                # No quantity-1 row: the smallest tier's total / quantity is the honest stand-in.
+                smallest = min(tiers, key=lambda t: t.quantity)
+                cost, basis = smallest.price / smallest.quantity, f"quantity {smallest.quantity} tier"
+            elif unit is not None:
+                cost, basis = unit.price, "quantity 1"
+            else:
+                cost, basis = None, "not sold"
+            rows.append({"product_uid": uid, "country": country, "currency": currency,
+                         "unit_cost": Decimal(cost) if cost is not None else None,
+                         "sold": cost is not None, "basis": basis})
+    frame = pd.DataFrame(rows)
+    context.add_output_metadata({
+        "price_keys": len(frame),
+        "not_sold": int((~frame["sold"]).sum()),
+        "gelato_calls": sum(client.calls.values()),
+        "costs": ui_table(frame),
+    })
+    return frame

@@ -1,0 +1,68 @@
+"""The `metadata` asset: the listing copy (title, description, tags, alt text)."""
+
+import pandas as pd
+from dagster import AssetExecutionContext, Failure, MetadataValue, asset
+
+from pod_pipeline.assets.artworks import Artwork
+from pod_pipeline.gelato.models import Template
+from pod_pipeline.listing.copywriter import CopyRejected
+from pod_pipeline.listing.model import CopyRequest, Listing, ProductBrief
+from pod_pipeline.listing.rules import listing_violations
+from pod_pipeline.partitions import artworks_partitions
+from pod_pipeline.resources import CatalogResource, CopywriterResource, SettingsResource
+
+
+def product_briefs(frame: pd.DataFrame, templates: dict[str, Template], product_types: dict[str, str | None]) -> list[ProductBrief]:
+    briefs = []
+    for template_id, rows in frame[frame["template_publishable"]].groupby("template_id", sort=False):
+        template = templates[template_id]
+        briefs.append(ProductBrief(
+            template_id=template_id,
+            product_type=product_types.get(template_id) or template.product_type or template.title,
+            sizes=list(dict.fromkeys(rows["variant_title"])),
+        ))
+    return briefs
+
+
+@asset(partitions_def=artworks_partitions, group_name="artwork", kinds={"python"}, code_version="1")
+def metadata(context: AssetExecutionContext, artworks: Artwork, variants: pd.DataFrame,
+             templates: dict[str, Template], settings: SettingsResource, copywriter: CopywriterResource,
+             catalog: CatalogResource) -> Listing:
+    """SEO listing copy for the artwork's products: title, HTML description, up to 13 tags and
+    alt text, written from the image and what the pipeline knows (product types, sizes, the
+    seller's brand voice). The file name is treated as data, never as instructions. Marketplace
+    rules (Etsy's: lengths, characters, tag limits, banned words) are enforced in code."""
+    seller = settings.load()
+    writer = copywriter.get(seller.listing)
+    request = CopyRequest(
+        artwork_id=artworks.artwork_id, file_name=artworks.file_name, width=artworks.width,
+        height=artworks.height, dominant_colors=list(artworks.dominant_colors), preview_jpeg=artworks.preview_jpeg,
+        products=product_briefs(variants, templates, {t.id: t.product_type for t in seller.templates}),
+        brand_voice=seller.listing.brand_voice, banned_words=seller.listing.banned_words,
+    )
+    try:
+        result = writer.write(request)
+    except CopyRejected as rejected:
+        catalog.open().set_artwork_status(artworks.artwork_id, "failed", f"listing copy: {rejected.reason}")
+        raise Failure(f"no valid listing copy: {rejected.reason}", allow_retries=False) from None
+    listing = result.listing
+    problems = listing_violations(listing, seller.listing)
+    if problems:
+        reason = "; ".join(problems)
+        catalog.open().set_artwork_status(artworks.artwork_id, "failed", f"listing copy breaks rules: {reason}")
+        raise Failure(f"listing copy breaks marketplace rules: {reason}", allow_retries=False)
+    context.add_output_metadata({
+        "title": listing.title,
+        "title_chars": len(listing.title),
+        "tags": MetadataValue.json(listing.tags),
+        "tag_count": len(listing.tags),
+        "description": MetadataValue.md(listing.description_html),
+        "alt_text": listing.alt_text,
+        "copywriter": result.copywriter,
+        "model": result.model or "none (offline)",
+        "prompt_version": result.prompt_version,
+        "input_tokens": result.input_tokens,
+        "output_tokens": result.output_tokens,
+        "cost_usd": float(result.cost_usd),
+    })
+    return listing

@@ -1,0 +1,147 @@
+"""The `published_products` asset: the artwork's products in the seller's Gelato store."""
+
+import pandas as pd
+from dagster import AssetExecutionContext, Failure, MetadataValue, asset
+
+from pod_pipeline.assets.artworks import Artwork
+from pod_pipeline.assets.catalog_refresh import gelato_retry
+from pod_pipeline.catalog.base import Catalog
+from pod_pipeline.catalog.rows import ProductRow, VariantRow, product_id_for
+from pod_pipeline.gelato.errors import GelatoClientError
+from pod_pipeline.gelato.models import StoreProduct, Template
+from pod_pipeline.gelato.resource import GelatoResource
+from pod_pipeline.listing.model import Listing
+from pod_pipeline.partitions import GELATO_POOL, artworks_partitions
+from pod_pipeline.publishing import create_body, ensure_created, follow
+from pod_pipeline.resources import CatalogResource, SettingsResource, StorageResource
+from pod_pipeline.settings import SellerSettings
+from pod_pipeline.ui_metadata import table
+
+
+def variant_rows(product_id: str, template_variants: pd.DataFrame, prices: pd.DataFrame, seller: SellerSettings,
+                 product: StoreProduct | None) -> list[VariantRow]:
+    """Catalog variants priced in the store's main market, linked to Gelato's variant ids."""
+    main = seller.markets[0]
+    priced = prices[(prices["country"] == main.country) & (prices["currency"] == main.currency)]
+    priced = priced.set_index("template_variant_id")
+    store_variants = {v.title: v for v in (product.variants if product else [])}
+    rows = []
+    for variant_id, group in template_variants.groupby("template_variant_id", sort=False):
+        first = group.iloc[0]
+        price = priced.loc[variant_id] if variant_id in priced.index else None
+        store = store_variants.get(first["variant_title"])
+        rows.append(VariantRow(
+            product_id=product_id, template_variant_id=variant_id, title=first["variant_title"],
+            product_uid=first["product_uid"], effective_dpi=float(group["effective_dpi"].min()),
+            verdict=first["verdict"] if len(group) == 1 else min(group["verdict"], key=["fail", "warn", "pass"].index),
+            cost=price["unit_cost"] if price is not None and price["sold"] else None,
+            price=price["price"] if price is not None and price["sold"] else None,
+            currency=main.currency,
+            gelato_variant_id=store.id if store else None, external_id=store.external_id if store else None,
+            connection_status=store.connection_status if store else None,
+        ))
+    return rows
+
+
+def record_status(db: Catalog, product_id: str, product: StoreProduct) -> None:
+    db.update_product(
+        product_id, status=product.status, external_id=product.external_id or None,
+        publishing_error_code=product.publishing_error_code,
+        published_at=product.published_at if product.is_live else None,
+        reason=f"Gelato could not publish: {product.publishing_error_code}" if product.is_failed else None,
+    )
+
+
+def artwork_outcome(rows: list[dict]) -> tuple[str, str | None]:
+    live = [r for r in rows if r["status"] == "active"]
+    others = [r for r in rows if r["status"] != "active"]
+    if not others:
+        return "published", None
+    reasons = "; ".join(f"{r['template']}: {r['reason'] or r['status']}" for r in others)
+    if any(r["status"] in ("created", "publishing", "creating") for r in others):
+        return "publishing", reasons
+    return ("partial" if live else "failed"), reasons
+
+
+@asset(partitions_def=artworks_partitions, group_name="publishing", kinds={"gelato"}, pool=GELATO_POOL,
+       retry_policy=gelato_retry, code_version="1")
+def published_products(context: AssetExecutionContext, artworks: Artwork, variants: pd.DataFrame, metadata: Listing,
+                       prices: pd.DataFrame, templates: dict[str, Template], gelato: GelatoResource,
+                       storage: StorageResource, catalog: CatalogResource, settings: SettingsResource) -> pd.DataFrame:
+    """The artwork's products in the seller's Gelato-connected store, one per printable template.
+
+    Each is created from its template exactly once (the intent is recorded before the call and
+    an interrupted create is reconciled against the store, never blindly re-sent), with every
+    template variant listed and the artwork on its print areas. The run then follows each
+    product through created → publishing → active (with the marketplace listing id) or
+    publishing_error, writing every transition to the catalog as it happens."""
+    seller, db = settings.load(), catalog.open()
+    file_url = storage.open().print_file_url(artworks.print_path)
+    results: dict[str, dict] = {}
+    per_template: dict[str, pd.DataFrame] = {}
+    created: dict[str, StoreProduct] = {}
+    with gelato.client() as client:
+        for choice in seller.templates:
+            template = templates[choice.id]
+            template_variants = per_template[choice.id] = variants[variants["template_id"] == choice.id]
+            product_id = product_id_for(artworks.artwork_id, choice.id)
+            publishable = bool(template_variants["template_publishable"].iloc[0])
+            title = metadata.product_titles.get(choice.id) or metadata.title
+            result = results[product_id] = {
+                "template": template.title, "template_id": choice.id, "product_id": product_id,
+                "gelato_product_id": None, "status": "skipped", "external_id": None,
+                "reason": template_variants["template_reason"].iloc[0] or None,
+                "variants_expected": len(template.variants), "variants_on_product": 0, "variants_connected": 0,
+            }
+            row = ProductRow(id=product_id, artwork_id=artworks.artwork_id, template_id=choice.id,
+                             user_id=artworks.owner, status="skipped", reason=result["reason"], title=title,
+                             description=metadata.description_html, tags=metadata.tags)
+            if not publishable:
+                db.upsert_product(row)
+                db.replace_variants(product_id, variant_rows(product_id, template_variants, prices, seller, None))
+                continue
+            existing = db.get_product(product_id)
+            db.upsert_product(row.model_copy(update={"status": existing.status if existing else "creating",
+                                                     "reason": None}))
+            body = create_body(template, title=title, description=metadata.description_html, tags=metadata.tags,
+                               file_url=file_url, fit_method=seller.print.fit_method,
+                               placeholders=choice.placeholders, product_type=choice.product_type,
+                               visible=seller.visible_in_store)
+            try:
+                created[product_id] = ensure_created(client, db, seller.store_id, row, body)
+            except GelatoClientError as refused:
+                result.update(status="publishing_error", reason=str(refused))
+
+        def on_change(product_id: str, product: StoreProduct) -> None:
+            record_status(db, product_id, product)
+            context.log.info(f"product {product.id} ({results[product_id]['template']}) is now {product.status}")
+
+        final = follow(client, seller.store_id, created, seller.publish_timeout_seconds, on_change)
+        calls = dict(client.calls)
+
+    for product_id, product in final.items():
+        result = results[product_id]
+        record_status(db, product_id, product)
+        db.replace_variants(product_id, variant_rows(
+            product_id, per_template[result["template_id"]], prices, seller, product))
+        result.update(gelato_product_id=product.id, status=product.status, external_id=product.external_id,
+                      variants_on_product=len(product.variants),
+                      variants_connected=sum(v.connection_status == "connected" for v in product.variants),
+                      reason=f"Gelato publishing error: {product.publishing_error_code}" if product.is_failed else None)
+
+    rows = list(results.values())
+    status, reason = artwork_outcome(rows)
+    db.set_artwork_status(artworks.artwork_id, status, reason)
+    frame = pd.DataFrame(rows)
+    context.add_output_metadata({
+        "artwork_status": status,
+        "products_live": int((frame["status"] == "active").sum()),
+        "products_skipped": int((frame["status"] == "skipped").sum()),
+        "products_failed": int((frame["status"] == "publishing_error").sum()),
+        "gelato_calls": sum(calls.values()),
+        "gelato_calls_by_endpoint": MetadataValue.json(calls),
+        "products": table(frame),
+    })
+    if status == "failed":
+        raise Failure(f"no product went live: {reason}", allow_retries=False)
+    return frame

@@ -1,0 +1,97 @@
+"""Asset checks. Each recomputes its rule from raw values rather than trusting the verdict the
+asset computed, so a bug in the asset is caught here. Blocking checks gate publishing."""
+
+from decimal import Decimal
+
+import pandas as pd
+from dagster import AssetCheckResult, AssetIn, AssetCheckSeverity, asset_check
+
+from pod_pipeline.assets.artworks import Artwork, artworks
+from pod_pipeline.assets.metadata import metadata
+from pod_pipeline.assets.prices import prices
+from pod_pipeline.assets.published_products import published_products
+from pod_pipeline.assets.variants import variants
+from pod_pipeline.listing.model import Listing
+from pod_pipeline.listing.rules import listing_violations
+from pod_pipeline.partitions import artworks_partitions
+from pod_pipeline.printability import MM_PER_INCH
+from pod_pipeline.resources import SettingsResource, StorageResource
+
+
+@asset_check(asset=artworks, blocking=True, partitions_def=artworks_partitions)
+def print_file_is_reachable(artworks: Artwork, storage: StorageResource) -> AssetCheckResult:
+    """The file Gelato will fetch exists in the bucket and the artwork has real dimensions."""
+    stored = storage.open().stat(artworks.print_path)
+    problems = []
+    if stored is None:
+        problems.append(f"print file {artworks.print_path} is missing from the bucket")
+    elif stored.size == 0:
+        problems.append(f"print file {artworks.print_path} is empty")
+    if artworks.width <= 0 or artworks.height <= 0:
+        problems.append(f"artwork has no pixels ({artworks.width}×{artworks.height})")
+    return AssetCheckResult(passed=not problems, metadata={"problems": "; ".join(problems) or "none",
+                                                           "print_path": artworks.print_path})
+
+
+@asset_check(asset=variants, blocking=True, partitions_def=artworks_partitions,
+             additional_ins={"artworks": AssetIn("artworks")})
+def publishable_templates_are_sharp_enough(variants: pd.DataFrame, artworks: Artwork,
+                                           settings: SettingsResource) -> AssetCheckResult:
+    """Every variant of a template marked publishable clears the minimum dpi, recomputed from
+    the artwork's pixels and the placeholder's millimetres."""
+    rules = settings.load().print
+    chosen = variants[variants["template_publishable"]]
+    dpi_w = artworks.width / (chosen["width_mm"] / MM_PER_INCH)
+    dpi_h = artworks.height / (chosen["height_mm"] / MM_PER_INCH)
+    effective = pd.concat([dpi_w, dpi_h], axis=1).min(axis=1) if rules.fit_method == "slice" \
+        else pd.concat([dpi_w, dpi_h], axis=1).max(axis=1)
+    too_soft = chosen[effective < rules.min_dpi]
+    return AssetCheckResult(
+        passed=len(chosen) > 0 and too_soft.empty,
+        metadata={"publishable_variants": len(chosen), "below_minimum": len(too_soft),
+                  "lowest_dpi": float(effective.min()) if len(effective) else 0.0},
+    )
+
+
+@asset_check(asset=metadata, blocking=True, partitions_def=artworks_partitions)
+def listing_meets_marketplace_rules(metadata: Listing, settings: SettingsResource) -> AssetCheckResult:
+    """Title, tags, description and alt text meet the marketplace rules and banned words."""
+    problems = listing_violations(metadata, settings.load().listing)
+    return AssetCheckResult(passed=not problems, metadata={"violations": "; ".join(problems) or "none"})
+
+
+@asset_check(asset=prices, blocking=True, partitions_def=artworks_partitions)
+def prices_keep_margin(prices: pd.DataFrame, settings: SettingsResource) -> AssetCheckResult:
+    """Every sold variant has a price; after fees the seller keeps at least the target margin;
+    no missing or negative amounts."""
+    rules = settings.load().pricing
+    sold = prices[prices["sold"]]
+    failures = []
+    for row in sold.itertuples():
+        price, cost = row.price, row.unit_cost
+        if price is None or cost is None or price <= 0 or cost < 0:
+            failures.append(f"{row.variant_title} {row.currency}: price {price}, cost {cost}")
+            continue
+        kept = price * (Decimal(1) - rules.fee_percent) - rules.fee_fixed - cost
+        if kept < Decimal(str(row.margin_target)) * price:
+            failures.append(f"{row.variant_title} {row.currency}: keeps {kept:.2f} of {price}")
+    return AssetCheckResult(
+        passed=len(sold) > 0 and not failures,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={"priced": len(sold), "failures": "; ".join(failures[:20]) or "none"},
+    )
+
+
+@asset_check(asset=published_products, partitions_def=artworks_partitions)
+def every_variant_on_product(published_products: pd.DataFrame) -> AssetCheckResult:
+    """Each created store product carries every template variant, and live ones are connected
+    to the marketplace."""
+    made = published_products[published_products["gelato_product_id"].notna()]
+    missing = made[made["variants_on_product"] != made["variants_expected"]]
+    live = made[made["status"] == "active"]
+    unconnected = live[live["variants_connected"] != live["variants_on_product"]]
+    return AssetCheckResult(
+        passed=missing.empty and unconnected.empty,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={"products": len(made), "missing_variants": len(missing), "unconnected": len(unconnected)},
+    )

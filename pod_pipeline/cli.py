@@ -1,0 +1,161 @@
+"""`pod-pipeline`: the command line. Every subcommand has --help."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def _demo(args: argparse.Namespace) -> int:
+    import time
+
+    from pod_pipeline.demo import default_home, run_demo
+
+    home = Path(args.home) if args.home else default_home()
+    started = time.monotonic()
+    results, env = run_demo(Path(args.artworks) if args.artworks else None, home,
+                            publish_delay=args.publish_delay, timeout_seconds=args.timeout)
+    elapsed = time.monotonic() - started
+    if args.json:
+        print(json.dumps(results, indent=2, default=str))
+    else:
+        print(f"{'artwork':<32} {'status':<10} {'products':<9} reason")
+        for r in results:
+            live = sum(p["status"] == "active" for p in r["products"])
+            print(f"{r['artwork']:<32} {r['status']:<10} {live:>2} live   {r['reason'] or ''}")
+        print(f"\n{len(results)} artworks in {elapsed:.1f} s, {env.runs} Dagster runs, {env.ticks} sensor ticks")
+        print(f"Gelato calls: {json.dumps(env.gelato_calls)}")
+        print(f"Dagster instance: DAGSTER_HOME={env.dagster_home}")
+        print(f"Browse it: DAGSTER_HOME={env.dagster_home} POD_CATALOG_URL={env.catalog_url} "
+              f"POD_BUCKET_DIR={env.bucket_dir} dagster dev -w workspace.yaml")
+    from pod_pipeline.catalog.rows import FINAL_ARTWORK_STATUSES
+
+    return 0 if all(r["status"] in FINAL_ARTWORK_STATUSES for r in results) else 1
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    from pod_pipeline.sandbox.config import SandboxConfig
+    from pod_pipeline.sandbox.server import serve
+
+    serve(SandboxConfig(publish_delay_seconds=args.publish_delay, api_key=args.api_key), host=args.host, port=args.port)
+    return 0
+
+
+def _bucket_server(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from pod_pipeline.storage.file_server import create_bucket_app
+
+    uvicorn.run(create_bucket_app(Path(args.root)), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def _dev(args: argparse.Namespace) -> int:
+    """Sandbox + bucket server in this process, `dagster dev` as a child with the right env."""
+    from pod_pipeline.artwork.samples import write_sample_set
+    from pod_pipeline.demo import DemoEnvironment, put_into_bucket, artwork_files
+    from pod_pipeline.instance_config import write_embedded_instance
+    from pod_pipeline.sandbox.config import SandboxConfig
+    from pod_pipeline.sandbox.server import SandboxServer
+    from pod_pipeline.serving import BackgroundServer
+    from pod_pipeline.storage.file_server import BUCKET_MOUNT, create_bucket_app
+
+    env = DemoEnvironment(home=Path(args.home).resolve())
+    write_embedded_instance(env.dagster_home)
+    with SandboxServer(SandboxConfig(publish_delay_seconds=args.publish_delay), port=args.sandbox_port) as sandbox, \
+            BackgroundServer(create_bucket_app(env.bucket_dir), port=args.bucket_port) as bucket:
+        env.sandbox_url, env.bucket_url = sandbox.base_url, bucket.base_url + BUCKET_MOUNT
+        if args.samples:
+            samples = env.home / "samples"
+            samples.mkdir(parents=True, exist_ok=True)
+            put_into_bucket(write_sample_set(samples), env.bucket_dir)
+        print(f"Gelato sandbox on {sandbox.base_url}; bucket {env.bucket_dir} served at {env.bucket_url}")
+        print(f"Drop artworks into {env.bucket_dir}/<owner>/ and watch the upload sensor pick them up.")
+        child_env = {**os.environ, **env.environ()}
+        command = [sys.executable, "-m", "dagster", "dev", "-w", "workspace.yaml", "-p", str(args.port)]
+        return subprocess.call(command, env=child_env)
+
+
+def _validate_settings(args: argparse.Namespace) -> int:
+    from pod_pipeline.settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings(args.path)
+    except SettingsError as error:
+        print(error, file=sys.stderr)
+        return 2
+    print(f"settings OK: store {settings.store_id}, {len(settings.templates)} templates, "
+          f"{len(settings.markets)} markets")
+    return 0
+
+
+def _bench_artwork_memory(args: argparse.Namespace) -> int:
+    from pod_pipeline.artwork.memory_probe import main as probe
+
+    return probe([str(args.size)]) or 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pod-pipeline", description="Artwork uploads in, print-on-demand products out.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="Run the whole flow on embedded defaults (no services, no keys).",
+                               description="Start the Gelato sandbox and a local bucket, upload artworks, and "
+                               "drive the upload sensor and Dagster runs until every artwork is published or rejected.")
+    demo.add_argument("--artworks", help="Folder of artworks to upload (default: the bundled sample set).")
+    demo.add_argument("--json", action="store_true", help="Print a JSON array, one object per artwork.")
+    demo.add_argument("--home", help="Folder for the instance, bucket and catalog (default: .pod/demo/<time>).")
+    demo.add_argument("--publish-delay", type=float, default=1.0, help="Sandbox seconds from create to live.")
+    demo.add_argument("--timeout", type=float, default=600.0, help="Give up after this many seconds.")
+    demo.set_defaults(func=_demo)
+
+    dev = commands.add_parser("dev", help="The same flow with the Dagster UI (dagster dev + sandbox + bucket).",
+                              description="Start the Gelato sandbox and the local bucket server, then `dagster dev`.")
+    dev.add_argument("--home", default=".pod/dev", help="Folder for the instance, bucket and catalog.")
+    dev.add_argument("--port", type=int, default=3000, help="Dagster UI port.")
+    dev.add_argument("--sandbox-port", type=int, default=8790)
+    dev.add_argument("--bucket-port", type=int, default=8791)
+    dev.add_argument("--publish-delay", type=float, default=2.0)
+    dev.add_argument("--samples", action="store_true", help="Upload the bundled sample artworks at start.")
+    dev.set_defaults(func=_dev)
+
+    sandbox = commands.add_parser("sandbox", help="Run the Gelato sandbox (a local Gelato API) in the foreground.",
+                                  description="Serve Gelato's templates, store products and prices APIs locally.")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8790)
+    sandbox.add_argument("--api-key", default="sandbox-key", help="Value X-API-KEY must carry.")
+    sandbox.add_argument("--publish-delay", type=float, default=2.0, help="Seconds from create to live.")
+    sandbox.set_defaults(func=_sandbox)
+
+    bucket = commands.add_parser("bucket-server", help="Serve a local bucket folder over HTTP for Gelato to fetch.",
+                                 description="Serve <root> at /bucket/ (plain GETs, like a signed URL).")
+    bucket.add_argument("--root", default=".pod/bucket")
+    bucket.add_argument("--host", default="127.0.0.1")
+    bucket.add_argument("--port", type=int, default=8791)
+    bucket.set_defaults(func=_bucket_server)
+
+    settings = commands.add_parser("validate-settings", help="Check a settings file and name any bad field.",
+                                   description="Validate the seller settings YAML (default: POD_SETTINGS or bundled).")
+    settings.add_argument("path", nargs="?")
+    settings.set_defaults(func=_validate_settings)
+
+    bench = commands.add_parser("bench", help="Benchmarks the project keeps.", description="Benchmarks.")
+    benches = bench.add_subparsers(dest="bench", required=True)
+    memory = benches.add_parser("artwork-memory", help="Peak memory of artwork processing on a big PNG.",
+                                description="Process a generated N×N PNG in a fresh process and print peak RSS.")
+    memory.add_argument("--size", type=int, default=10_000)
+    memory.set_defaults(func=_bench_artwork_memory)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""The Dagster code location: assets, checks, jobs, sensor, schedule and resources."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Mapping
+
+from dagster import Definitions, ScheduleDefinition, load_asset_checks_from_modules, load_assets_from_modules
+
+from pod_pipeline import checks
+from pod_pipeline.assets import artworks, catalog_refresh, metadata, prices, published_products, variants
+from pod_pipeline.jobs import publish_artwork_job, refresh_gelato_cache_job
+from pod_pipeline.mode import build_resources, current_mode
+from pod_pipeline.sensors.uploads import upload_sensor
+
+refresh_gelato_cache_daily = ScheduleDefinition(
+    job=refresh_gelato_cache_job,
+    cron_schedule="0 4 * * *",
+    description="Refresh Gelato templates and unit costs every night.",
+)
+
+
+def build_definitions(env: Mapping[str, str] = os.environ) -> Definitions:
+    """The whole code location for one environment (tests and the demo pass their own)."""
+    logging.getLogger(__name__).info("pod_pipeline mode: %s", current_mode(env).description)
+    return Definitions(
+        assets=load_assets_from_modules([catalog_refresh, artworks, variants, metadata, prices, published_products]),
+        asset_checks=load_asset_checks_from_modules([checks]),
+        jobs=[publish_artwork_job, refresh_gelato_cache_job],
+        sensors=[upload_sensor],
+        schedules=[refresh_gelato_cache_daily],
+        resources=build_resources(env),
+    )
+
+
+defs = build_definitions()

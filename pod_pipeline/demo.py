@@ -1,0 +1,149 @@
+"""`pod-pipeline demo`: the whole flow on embedded parts, headless.
+
+Starts the Gelato sandbox and a local bucket, puts artworks into the bucket, then drives the
+real Dagster objects: it ticks the upload sensor, applies its partition requests, and executes
+each requested run on a SQLite Dagster instance (deduplicated by run key, tagged as sensor
+runs), until every artwork is published or rejected. Point `dagster dev` at the same
+DAGSTER_HOME afterwards to browse the runs, materializations and checks in the UI.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Iterator
+
+from pod_pipeline.catalog.rows import FINAL_ARTWORK_STATUSES
+from pod_pipeline.sensor_driver import SensorDriver
+
+DEMO_OWNER = "00000000-0000-4000-8000-00000000d3e0"  # a demo seller's user id, as Supabase would have
+
+
+@dataclass
+class DemoEnvironment:
+    """Paths and URLs of one demo: everything lives under `home`."""
+
+    home: Path
+    sandbox_url: str = ""
+    bucket_url: str = ""
+    runs: int = 0
+    ticks: int = 0
+    gelato_calls: dict = field(default_factory=dict)
+
+    @property
+    def bucket_dir(self) -> Path:
+        return self.home / "bucket"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.home / "dagster"
+
+    @property
+    def catalog_url(self) -> str:
+        return f"sqlite:///{self.home / 'catalog.db'}"
+
+    def environ(self) -> dict[str, str]:
+        return {
+            "POD_MODE": "demo",
+            "POD_SANDBOX_URL": self.sandbox_url,
+            "GELATO_API_KEY": "sandbox-key",
+            "POD_BUCKET_DIR": str(self.bucket_dir),
+            "POD_BUCKET_URL": self.bucket_url,
+            "POD_CATALOG_URL": self.catalog_url,
+            "DAGSTER_HOME": str(self.dagster_home),
+        }
+
+
+def default_home() -> Path:
+    return Path(".pod") / "demo" / datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
+def put_into_bucket(files: list[Path], bucket_dir: Path, owner: str = DEMO_OWNER) -> list[str]:
+    """Copy artworks in the way an upload lands: written aside, then renamed into place."""
+    target_dir = bucket_dir / owner
+    target_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for source in files:
+        tmp = target_dir / f".{source.name}.uploading"
+        shutil.copyfile(source, tmp)
+        tmp.replace(target_dir / source.name)
+        paths.append(f"{owner}/{source.name}")
+    return paths
+
+
+def artwork_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+def iter_results(catalog, paths: list[str]) -> Iterator[dict]:
+    from pod_pipeline.storage.base import artwork_id_for
+
+    for path in paths:
+        artwork = catalog.get_artwork(artwork_id_for(path))
+        products = catalog.products_for(artwork.id) if artwork else []
+        yield {
+            "artwork": path.rsplit("/", 1)[-1],
+            "artwork_id": artwork_id_for(path),
+            "status": artwork.status if artwork else "pending",
+            "reason": artwork.reason if artwork else "not picked up by the sensor",
+            "products": [
+                {
+                    "template_id": p.template_id,
+                    "gelato_product_id": p.gelato_product_id,
+                    "external_id": p.external_id,
+                    "status": p.status,
+                    "title": p.title,
+                    "tags": p.tags,
+                    "variants": len(catalog.variants_for(p.id)),
+                    "reason": p.reason,
+                }
+                for p in products
+            ],
+        }
+
+
+def run_demo(artworks_dir: Path | None, home: Path, publish_delay: float = 1.0,
+             timeout_seconds: float = 600.0) -> tuple[list[dict], DemoEnvironment]:
+    from pod_pipeline.artwork.samples import write_sample_set
+    from pod_pipeline.instance_config import write_embedded_instance
+    from pod_pipeline.sandbox.config import SandboxConfig
+    from pod_pipeline.sandbox.server import SandboxServer
+    from pod_pipeline.serving import BackgroundServer
+    from pod_pipeline.storage.file_server import BUCKET_MOUNT, create_bucket_app
+
+    env = DemoEnvironment(home=home.resolve())
+    write_embedded_instance(env.dagster_home)
+    if artworks_dir is None:
+        artworks_dir = env.home / "samples"
+        artworks_dir.mkdir(parents=True, exist_ok=True)
+        write_sample_set(artworks_dir)
+
+    with SandboxServer(SandboxConfig(publish_delay_seconds=publish_delay)) as sandbox, \
+            BackgroundServer(create_bucket_app(env.bucket_dir)) as bucket:
+        env.sandbox_url, env.bucket_url = sandbox.base_url, bucket.base_url + BUCKET_MOUNT
+        os.environ.update(env.environ())
+        from dagster import DagsterInstance
+
+        from pod_pipeline.definitions import build_definitions
+
+        defs = build_definitions(os.environ)
+        paths = put_into_bucket(artwork_files(artworks_dir), env.bucket_dir)
+        catalog = defs.resources["catalog"].open()
+        with DagsterInstance.get() as instance:
+            driver = SensorDriver(defs, instance, "upload_sensor")
+            deadline = time.monotonic() + timeout_seconds
+            while time.monotonic() < deadline:
+                executed = driver.tick()
+                env.ticks += 1
+                results = list(iter_results(catalog, paths))
+                if all(r["status"] in FINAL_ARTWORK_STATUSES for r in results):
+                    break
+                if executed == 0:
+                    time.sleep(0.5)
+            env.runs = driver.runs_launched
+        env.gelato_calls = sandbox.call_counts()
+    return list(iter_results(catalog, paths)), env

@@ -1,0 +1,27 @@
+"""The dagster.yaml for an embedded (SQLite) instance, as the demo and `dev` commands write it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+EMBEDDED_DAGSTER_YAML = """\
+# Written by pod-pipeline: an embedded Dagster instance on SQLite in this folder.
+concurrency:
+  pools:
+    # Every pool without an explicit limit (e.g. gelato_api) runs at most this many steps at once.
+    default_limit: 4
+  runs:
+    max_concurrent_runs: 4
+run_monitoring:
+  enabled: true
+  free_slots_after_run_end_seconds: 30
+telemetry:
+  enabled: false
+"""
+
+
+def write_embedded_instance(home: Path) -> Path:
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / "dagster.yaml"
+    path.write_text(EMBEDDED_DAGSTER_YAML, encoding="utf-8")
+    return path

@@ -1,0 +1,11 @@
+"""One partition per uploaded artwork. Variants are rows inside it, never a partition dimension:
+tens of thousands of artworks × dozens of variants would break Dagster's partition limits."""
+
+from dagster import DynamicPartitionsDefinition
+
+artworks_partitions = DynamicPartitionsDefinition(name="artworks")
+
+# Run tags the upload sensor sets; `artworks` falls back to the catalog when re-run from the UI.
+UPLOAD_PATH_TAG = "pod/upload_path"
+UPLOAD_VERSION_TAG = "pod/upload_version"
+GELATO_POOL = "gelato_api"

@@ -1,0 +1,61 @@
+"""Dagster resources for the pipeline's parts, each with an embedded default and a production
+implementation chosen by configuration (never by a missing key)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dagster import ConfigurableResource
+from pydantic import Field
+
+from pod_pipeline.catalog.base import Catalog
+from pod_pipeline.catalog.sqlite import SqliteCatalog
+from pod_pipeline.listing.copywriter import Copywriter
+from pod_pipeline.listing.offline import OfflineCopywriter
+from pod_pipeline.settings import ListingRules, SellerSettings, load_settings
+from pod_pipeline.storage.base import ArtworkStorage
+from pod_pipeline.storage.local import LocalFolderStorage
+
+
+class SettingsResource(ConfigurableResource):
+    """The seller's settings file (POD_SETTINGS); the bundled example when unset."""
+
+    path: str | None = Field(default=None, description="Path of the settings YAML.")
+
+    def load(self) -> SellerSettings:
+        return load_settings(self.path)
+
+
+class StorageResource(ConfigurableResource):
+    """Where uploads live. `local`: a folder laid out like the Supabase bucket."""
+
+    kind: str = Field(default="local", description="local (embedded) or supabase (production).")
+    local_root: str = Field(default=".pod/bucket", description="Folder of the local bucket.")
+    public_base_url: str | None = Field(default=None, description="URL the local bucket is served at.")
+
+    def open(self) -> ArtworkStorage:
+        if self.kind == "local":
+            return LocalFolderStorage(self.local_root, self.public_base_url)
+        raise ValueError(f"storage kind {self.kind!r} is not available in this build (POD_STORAGE)")
+
+
+class CatalogResource(ConfigurableResource):
+    """The catalog database the storefront reads. `sqlite:///path` in embedded mode."""
+
+    url: str = Field(default="sqlite:///.pod/catalog.db", description="Catalog database URL (POD_CATALOG_URL).")
+
+    def open(self) -> Catalog:
+        if self.url.startswith("sqlite:///"):
+            return SqliteCatalog(Path(self.url.removeprefix("sqlite:///")))
+        raise ValueError(f"catalog URL {self.url!r} is not supported in this build (POD_CATALOG_URL)")
+
+
+class CopywriterResource(ConfigurableResource):
+    """Who writes listing copy. `offline`: deterministic, from the image and file name, no key."""
+
+    kind: str = Field(default="offline", description="offline (embedded) or claude (production).")
+
+    def get(self, rules: ListingRules) -> Copywriter:
+        if self.kind == "offline":
+            return OfflineCopywriter(rules)
+        raise ValueError(f"copywriter {self.kind!r} is not available in this build (POD_COPYWRITER)")

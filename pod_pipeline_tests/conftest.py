@@ -1,0 +1,32 @@
+"""Shared fixtures: a real Gelato sandbox and a real bucket server on loopback, and the
+environment that points the pipeline at them."""
+
+from __future__ import annotations
+
+import pytest
+
+from pod_pipeline.sandbox.config import SandboxConfig
+from pod_pipeline.sandbox.server import SandboxServer
+from pod_pipeline.serving import BackgroundServer
+from pod_pipeline.storage.file_server import BUCKET_MOUNT, create_bucket_app
+
+
+@pytest.fixture
+def gelato_sandbox():
+    with SandboxServer(SandboxConfig(publish_delay_seconds=0.3)) as server:
+        yield server
+
+
+@pytest.fixture
+def pipeline_env(tmp_path, gelato_sandbox):
+    """Environment for `build_definitions`: demo mode against the sandbox and a served bucket."""
+    bucket_dir = tmp_path / "bucket"
+    with BackgroundServer(create_bucket_app(bucket_dir)) as bucket:
+        yield {
+            "POD_MODE": "demo",
+            "POD_SANDBOX_URL": gelato_sandbox.base_url,
+            "GELATO_API_KEY": "sandbox-key",
+            "POD_BUCKET_DIR": str(bucket_dir),
+            "POD_BUCKET_URL": bucket.base_url + BUCKET_MOUNT,
+            "POD_CATALOG_URL": f"sqlite:///{tmp_path / 'catalog.db'}",
+        }

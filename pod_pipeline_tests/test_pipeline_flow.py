@@ -1,0 +1,118 @@
+"""The whole flow through Dagster against the Gelato sandbox over real HTTP: sensor ticks,
+partitions, runs, checks, catalog rows and Gelato calls."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from dagster import AssetCheckKey, AssetKey, DagsterInstance, instance_for_test
+from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
+from PIL import Image
+
+from pod_pipeline.catalog.sqlite import SqliteCatalog
+from pod_pipeline.definitions import build_definitions
+from pod_pipeline.sensor_driver import SensorDriver
+from pod_pipeline.storage.base import artwork_id_for
+
+OWNER = "user-1"
+CREATE = "POST /v1/stores/{storeId}/products:create-from-template"
+
+
+def gradient_jpeg(path: Path, width: int, height: int) -> None:
+    x = np.linspace(0, 255, width, dtype=np.uint8)
+    y = np.linspace(0, 255, height, dtype=np.uint8)
+    pixels = np.stack([np.broadcast_to(x, (height, width)), np.broadcast_to(y[:, None], (height, width)),
+                       np.full((height, width), 90, np.uint8)], axis=-1)
+    Image.fromarray(pixels).save(path, format="JPEG", quality=85)
+
+
+@pytest.fixture
+def uploads(pipeline_env) -> dict[str, str]:
+    folder = Path(pipeline_env["POD_BUCKET_DIR"]) / OWNER
+    folder.mkdir(parents=True)
+    gradient_jpeg(folder / "dunes-at-dusk.jpg", 4200, 6000)  # sharp for posters and tees; wrong shape for mugs
+    gradient_jpeg(folder / "thumbnail.jpg", 400, 500)  # too small for anything
+    (folder / "notes.png").write_text("buy milk\n")  # not an image, whatever its name says
+    return {name: artwork_id_for(f"{OWNER}/{name}") for name in ("dunes-at-dusk.jpg", "thumbnail.jpg", "notes.png")}
+
+
+@pytest.fixture
+def instance():
+    with instance_for_test() as inst:
+        yield inst
+
+
+def run_until_quiet(driver: SensorDriver, ticks: int = 5) -> int:
+    total = 0
+    for _ in range(ticks):
+        executed = driver.tick()
+        total += executed
+        if executed == 0:
+            break
+    return total
+
+
+def check_passed(instance: DagsterInstance, asset: str, check: str, partition: str) -> bool:
+    records = instance.event_log_storage.get_asset_check_execution_history(
+        AssetCheckKey(AssetKey(asset), check), limit=20)
+    for record in records:
+        if record.partition == partition:
+            return record.status == AssetCheckExecutionRecordStatus.SUCCEEDED
+    raise AssertionError(f"no evaluation of {asset}.{check} for {partition}")
+
+
+def test_uploads_become_live_products_or_readable_rejections(pipeline_env, uploads, instance, gelato_sandbox):
+    defs = build_definitions(pipeline_env)
+    driver = SensorDriver(defs, instance, "upload_sensor")
+    runs = run_until_quiet(driver)
+    assert runs == 4  # the cache bootstrap, then one run per upload
+
+    catalog = SqliteCatalog(pipeline_env["POD_CATALOG_URL"].removeprefix("sqlite:///"))
+    good = catalog.get_artwork(uploads["dunes-at-dusk.jpg"])
+    assert good.status == "partial" and "ceramic mug" in good.reason and "crops" in good.reason
+    products = {p.template_id: p for p in catalog.products_for(good.id)}
+    live = [p for p in products.values() if p.status == "active"]
+    assert len(live) == 2 and all(p.gelato_product_id and p.external_id for p in live)
+    skipped = [p for p in products.values() if p.status == "skipped"]
+    assert len(skipped) == 1 and "crops" in skipped[0].reason
+    for product in live:
+        variants = catalog.variants_for(product.id)
+        assert variants and all(v.price and v.price > v.cost and v.gelato_variant_id for v in variants)
+        assert all(v.connection_status == "connected" for v in variants)
+
+    tiny = catalog.get_artwork(uploads["thumbnail.jpg"])
+    assert tiny.status == "rejected" and "not printable on any template" in tiny.reason
+    notes = catalog.get_artwork(uploads["notes.png"])
+    assert notes.status == "rejected" and "not an image" in notes.reason
+
+    calls = gelato_sandbox.call_counts()
+    assert calls[CREATE] == 2
+    assert calls["GET /v1/templates/{templateId}"] == 3  # once, in the cache run; artwork runs reuse it
+
+    partition = good.id
+    for asset, check in [("artworks", "print_file_is_reachable"),
+                         ("variants", "publishable_templates_are_sharp_enough"),
+                         ("metadata", "listing_meets_marketplace_rules"), ("prices", "prices_keep_margin"),
+                         ("published_products", "every_variant_on_product")]:
+        assert check_passed(instance, asset, check, partition), f"{asset}.{check}"
+    assert instance.get_latest_materialization_event(AssetKey("published_products")) is not None
+
+
+def test_redelivery_and_reruns_never_create_twice(pipeline_env, uploads, instance, gelato_sandbox):
+    defs = build_definitions(pipeline_env)
+    driver = SensorDriver(defs, instance, "upload_sensor")
+    run_until_quiet(driver)
+    creates = gelato_sandbox.call_counts()[CREATE]
+
+    driver.cursor = None  # the same uploads delivered again
+    assert driver.tick() == 0
+
+    # An operator re-materializes the artwork: the products are adopted, not created again.
+    good = uploads["dunes-at-dusk.jpg"]
+    result = defs.resolve_job_def("publish_artwork").execute_in_process(
+        instance=instance, partition_key=good, tags={"pod/upload_path": f"{OWNER}/dunes-at-dusk.jpg"})
+    assert result.success
+    assert gelato_sandbox.call_counts()[CREATE] == creates
+    assert len(gelato_sandbox.state.products) == creates
