@@ -39,13 +39,15 @@ def publishable_templates_are_sharp_enough(variants: pd.DataFrame, artworks: Art
                                            settings: SettingsResource) -> AssetCheckResult:
     """Every variant of a template marked publishable clears the minimum dpi, recomputed from
     the artwork's pixels and the placeholder's millimetres."""
-    rules = settings.load().print
+    seller = settings.load()
     chosen = variants[variants["template_publishable"]]
     dpi_w = artworks.width / (chosen["width_mm"] / MM_PER_INCH)
     dpi_h = artworks.height / (chosen["height_mm"] / MM_PER_INCH)
-    effective = pd.concat([dpi_w, dpi_h], axis=1).min(axis=1) if rules.fit_method == "slice" \
-        else pd.concat([dpi_w, dpi_h], axis=1).max(axis=1)
-    too_soft = chosen[effective < rules.min_dpi]
+    slice_fit = chosen["template_id"].map(lambda t: seller.print_rules_for(t).fit_method == "slice")
+    both = pd.concat([dpi_w, dpi_h], axis=1)
+    # slice crops to the tighter side; meet fits inside and keeps the looser one
+    effective = both.min(axis=1).where(slice_fit, both.max(axis=1))
+    too_soft = chosen[effective < seller.print.min_dpi]
     return AssetCheckResult(
         passed=len(chosen) > 0 and too_soft.empty,
         metadata={"publishable_variants": len(chosen), "below_minimum": len(too_soft),

@@ -9,13 +9,17 @@ DAGSTER_HOME afterwards to browse the runs, materializations and checks in the U
 
 from __future__ import annotations
 
+import logging
 import os
+import warnings
 import shutil
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Iterator
+
+from dagster import BetaWarning, PreviewWarning
 
 from pod_pipeline.catalog.rows import FINAL_ARTWORK_STATUSES
 from pod_pipeline.sensor_driver import SensorDriver
@@ -115,6 +119,10 @@ def run_demo(artworks_dir: Path | None, home: Path, publish_delay: float = 1.0,
     from pod_pipeline.serving import BackgroundServer
     from pod_pipeline.storage.file_server import BUCKET_MOUNT, create_bucket_app
 
+    # The demo prints its own table; Dagster's events still land in the instance for the UI.
+    logging.getLogger("dagster").setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", category=PreviewWarning)
+    warnings.filterwarnings("ignore", category=BetaWarning)
     env = DemoEnvironment(home=home.resolve())
     write_embedded_instance(env.dagster_home)
     if artworks_dir is None:
@@ -134,7 +142,7 @@ def run_demo(artworks_dir: Path | None, home: Path, publish_delay: float = 1.0,
         paths = put_into_bucket(artwork_files(artworks_dir), env.bucket_dir)
         catalog = defs.resources["catalog"].open()
         with DagsterInstance.get() as instance:
-            driver = SensorDriver(defs, instance, "upload_sensor")
+            driver = SensorDriver(defs, instance, "upload_sensor", log_level="CRITICAL")
             deadline = time.monotonic() + timeout_seconds
             while time.monotonic() < deadline:
                 executed = driver.tick()

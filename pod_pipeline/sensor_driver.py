@@ -10,8 +10,10 @@ from dagster import Definitions, DagsterInstance, RunsFilter, build_sensor_conte
 class SensorDriver:
     """Ticks a sensor and executes the runs it requests, as the Dagster daemon would."""
 
-    def __init__(self, defs: Definitions, instance: DagsterInstance, sensor_name: str):
+    def __init__(self, defs: Definitions, instance: DagsterInstance, sensor_name: str, log_level: str = "DEBUG"):
         self.defs, self.instance = defs, instance
+        # The console logger only; every event still lands in the instance for the UI.
+        self.run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
         self.sensor = defs.resolve_sensor_def(sensor_name)
         self.cursor: str | None = None
         self.runs_launched = 0
@@ -38,7 +40,7 @@ class SensorDriver:
             if request.run_key:
                 tags["dagster/run_key"] = request.run_key
             job.execute_in_process(instance=self.instance, partition_key=request.partition_key, tags=tags,
-                                   raise_on_error=False)
+                                   run_config=self.run_config, raise_on_error=False)
             executed += 1
         self.runs_launched += executed
         return executed

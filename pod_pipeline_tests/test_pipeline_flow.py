@@ -32,10 +32,11 @@ def gradient_jpeg(path: Path, width: int, height: int) -> None:
 def uploads(pipeline_env) -> dict[str, str]:
     folder = Path(pipeline_env["POD_BUCKET_DIR"]) / OWNER
     folder.mkdir(parents=True)
-    gradient_jpeg(folder / "dunes-at-dusk.jpg", 4200, 6000)  # sharp for posters and tees; wrong shape for mugs
+    gradient_jpeg(folder / "dunes-at-dusk.jpg", 4200, 6000)  # sharp enough for every template
+    gradient_jpeg(folder / "lake-panorama.jpg", 6000, 2400)  # only a mug's wrap takes this shape
     gradient_jpeg(folder / "thumbnail.jpg", 400, 500)  # too small for anything
     (folder / "notes.png").write_text("buy milk\n")  # not an image, whatever its name says
-    return {name: artwork_id_for(f"{OWNER}/{name}") for name in ("dunes-at-dusk.jpg", "thumbnail.jpg", "notes.png")}
+    return {name: artwork_id_for(f"{OWNER}/{name}") for name in ("dunes-at-dusk.jpg", "lake-panorama.jpg", "thumbnail.jpg", "notes.png")}
 
 
 @pytest.fixture
@@ -67,20 +68,23 @@ def test_uploads_become_live_products_or_readable_rejections(pipeline_env, uploa
     defs = build_definitions(pipeline_env)
     driver = SensorDriver(defs, instance, "upload_sensor")
     runs = run_until_quiet(driver)
-    assert runs == 4  # the cache bootstrap, then one run per upload
+    assert runs == 5  # the cache bootstrap, then one run per upload
 
     catalog = SqliteCatalog(pipeline_env["POD_CATALOG_URL"].removeprefix("sqlite:///"))
     good = catalog.get_artwork(uploads["dunes-at-dusk.jpg"])
-    assert good.status == "partial" and "ceramic mug" in good.reason and "crops" in good.reason
-    products = {p.template_id: p for p in catalog.products_for(good.id)}
-    live = [p for p in products.values() if p.status == "active"]
-    assert len(live) == 2 and all(p.gelato_product_id and p.external_id for p in live)
-    skipped = [p for p in products.values() if p.status == "skipped"]
-    assert len(skipped) == 1 and "crops" in skipped[0].reason
-    for product in live:
+    assert good.status == "published" and good.reason is None
+    products = catalog.products_for(good.id)
+    assert len(products) == 3
+    assert all(p.status == "active" and p.gelato_product_id and p.external_id for p in products)
+    for product in products:
         variants = catalog.variants_for(product.id)
         assert variants and all(v.price and v.price > v.cost and v.gelato_variant_id for v in variants)
         assert all(v.connection_status == "connected" for v in variants)
+
+    panorama = catalog.get_artwork(uploads["lake-panorama.jpg"])
+    assert panorama.status == "partial" and "crops 72% of the print" in panorama.reason
+    statuses = sorted(p.status for p in catalog.products_for(panorama.id))
+    assert statuses == ["active", "skipped", "skipped"]
 
     tiny = catalog.get_artwork(uploads["thumbnail.jpg"])
     assert tiny.status == "rejected" and "not printable on any template" in tiny.reason
@@ -88,7 +92,8 @@ def test_uploads_become_live_products_or_readable_rejections(pipeline_env, uploa
     assert notes.status == "rejected" and "not an image" in notes.reason
 
     calls = gelato_sandbox.call_counts()
-    assert calls[CREATE] == 2
+    assert calls[CREATE] == 4
+    assert "GET /v1/stores/{storeId}/products" not in calls  # no reconcile listing on a clean run
     assert calls["GET /v1/templates/{templateId}"] == 3  # once, in the cache run; artwork runs reuse it
 
     partition = good.id

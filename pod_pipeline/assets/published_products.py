@@ -101,10 +101,10 @@ def published_products(context: AssetExecutionContext, artworks: Artwork, varian
                 db.replace_variants(product_id, variant_rows(product_id, template_variants, prices, seller, None))
                 continue
             existing = db.get_product(product_id)
-            db.upsert_product(row.model_copy(update={"status": existing.status if existing else "creating",
+            db.upsert_product(row.model_copy(update={"status": existing.status if existing else "pending",
                                                      "reason": None}))
             body = create_body(template, title=title, description=metadata.description_html, tags=metadata.tags,
-                               file_url=file_url, fit_method=seller.print.fit_method,
+                               file_url=file_url, fit_method=seller.print_rules_for(choice.id).fit_method,
                                placeholders=choice.placeholders, product_type=choice.product_type,
                                visible=seller.visible_in_store)
             try:

@@ -24,8 +24,8 @@ def variants(context: AssetExecutionContext, artworks: Artwork, templates: dict[
     seller = settings.load()
     frames = []
     for choice in seller.templates:
-        rows = variant_fit_rows(templates[choice.id], artworks.width, artworks.height, seller.print,
-                                choice.placeholders)
+        rows = variant_fit_rows(templates[choice.id], artworks.width, artworks.height,
+                                seller.print_rules_for(choice.id), choice.placeholders)
         publishable, reason = template_verdict(rows)
         frame = pd.DataFrame(rows)
         frame["template_publishable"] = publishable

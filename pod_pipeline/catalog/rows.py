@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 ArtworkStatus = Literal["pending", "processing", "rejected", "publishing", "published", "partial", "failed"]
 ProductStatus = Literal[
-    "skipped", "creating", "created", "publishing", "active", "publishing_error", "deleted", "stalled"
+    "skipped", "pending", "creating", "created", "publishing", "active", "publishing_error", "deleted", "stalled"
 ]
 FINAL_ARTWORK_STATUSES = frozenset({"rejected", "published", "partial", "failed"})
 PRODUCT_NAMESPACE = uuid.UUID("5f1d7f0e-6c1a-4f57-9a7e-3c2b1d0e9f88")

@@ -23,6 +23,12 @@ class TemplateChoice(_Strict):
     margin: Decimal | None = Field(
         default=None, ge=0, lt=1, description="Target margin for this template; overrides pricing.margin."
     )
+    fit_method: Literal["slice", "meet"] | None = Field(
+        default=None, description="Overrides print.fit_method for this template (e.g. meet for mugs)."
+    )
+    max_aspect_mismatch: float | None = Field(
+        default=None, ge=0, le=1, description="Overrides print.max_aspect_mismatch for this template."
+    )
     placeholders: list[str] | None = Field(
         default=None,
         description="Placeholder names that get the artwork; default: the front (or only) one. "
@@ -103,6 +109,12 @@ class SellerSettings(_Strict):
 
     def template(self, template_id: str) -> TemplateChoice:
         return next(t for t in self.templates if t.id == template_id)
+
+    def print_rules_for(self, template_id: str) -> PrintRules:
+        choice = self.template(template_id)
+        overrides = {k: v for k, v in {"fit_method": choice.fit_method,
+                                       "max_aspect_mismatch": choice.max_aspect_mismatch}.items() if v is not None}
+        return self.print.model_copy(update=overrides)
 
     def margin_for(self, template_id: str) -> Decimal:
         chosen = self.template(template_id).margin

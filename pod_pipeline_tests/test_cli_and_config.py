@@ -1,0 +1,65 @@
+"""The shipped entry points and config files: every subcommand has --help, the code location
+validates, and each dagster.yaml the project ships or writes builds a working instance."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from dagster import DagsterInstance
+
+from pod_pipeline.cli import build_parser
+from pod_pipeline.instance_config import write_embedded_instance
+from pod_pipeline.mode import ConfigurationError, build_resources, current_mode
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def subcommands(parser, prefix=()):
+    for action in parser._subparsers._group_actions if parser._subparsers else []:
+        for name, child in action.choices.items():
+            yield prefix + (name,)
+            yield from subcommands(child, prefix + (name,))
+
+
+@pytest.mark.parametrize("command", list(subcommands(build_parser())), ids=" ".join)
+def test_every_subcommand_has_help(command, capsys):
+    with pytest.raises(SystemExit) as done:
+        build_parser().parse_args([*command, "--help"])
+    assert done.value.code == 0
+    assert "usage: pod-pipeline " + " ".join(command) in capsys.readouterr().out
+
+
+def test_code_location_validates():
+    done = subprocess.run([sys.executable, "-m", "dagster", "definitions", "validate", "-w", "workspace.yaml"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "All code locations passed validation" in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("source", ["top-level", "embedded"])
+def test_shipped_instance_configs_build_instances(tmp_path, source):
+    if source == "top-level":
+        home = tmp_path / "home"
+        home.mkdir()
+        (home / "dagster.yaml").write_text((ROOT / "dagster.yaml").read_text())
+    else:
+        home = tmp_path / "embedded"
+        write_embedded_instance(home)
+    with DagsterInstance.from_config(str(home)) as instance:
+        assert instance.get_concurrency_config().pool_config.default_pool_limit == 4
+    assert yaml.safe_load((home / "dagster.yaml").read_text())["telemetry"] == {"enabled": False}
+
+
+def test_production_mode_names_the_missing_variable():
+    with pytest.raises(ConfigurationError, match="GELATO_API_KEY"):
+        build_resources({"POD_MODE": "production"})
+    with pytest.raises(ConfigurationError, match="POD_MODE"):
+        current_mode({"POD_MODE": "staging"})
+
+
+def test_demo_mode_points_gelato_at_the_sandbox():
+    resources = build_resources({"POD_SANDBOX_URL": "http://127.0.0.1:9999"})
+    assert resources["gelato"].ecommerce_url == "http://127.0.0.1:9999/v1"
+    assert resources["gelato"].product_url == "http://127.0.0.1:9999/v3"

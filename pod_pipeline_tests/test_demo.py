@@ -1,0 +1,44 @@
+"""`pod-pipeline demo --json` end to end, as a new user runs it: a separate process, embedded
+defaults, the bundled sample set."""
+
+import json
+import subprocess
+import sys
+
+from pod_pipeline.sandbox.seed import load_catalog
+
+EXPECTED = {
+    "sunset-over-dunes.png": "published",
+    "botanical-fern-study.jpg": "published",
+    "lake-panorama.jpg": "partial",
+    "midnight-garden-cmyk.jpg": "partial",
+    "tiny-doodle.png": "rejected",
+    "broken-upload.png": "rejected",
+    "shopping-list.png": "rejected",
+}
+
+
+def test_demo_json_reports_every_sample_in_a_final_state(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "pod_pipeline.cli", "demo", "--json", "--home", str(tmp_path / "demo"),
+         "--publish-delay", "0.3"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = json.loads(done.stdout)
+    assert {r["artwork"]: r["status"] for r in results} == EXPECTED
+
+    variants_per_template = {tid: len(t["variants"]) for tid, t in load_catalog().templates.items()}
+    for result in results:
+        assert set(result) >= {"artwork", "status", "reason", "products"}
+        if result["status"] == "rejected":
+            assert result["reason"] and not any(p["gelato_product_id"] for p in result["products"])
+            continue
+        live = [p for p in result["products"] if p["status"] == "active"]
+        assert live, result
+        for product in live:
+            assert product["gelato_product_id"] and product["title"] and 1 <= len(product["tags"]) <= 13
+            assert product["variants"] == variants_per_template[product["template_id"]]
+        if result["status"] == "partial":
+            assert result["reason"]
+    assert (tmp_path / "demo" / "dagster" / "dagster.yaml").exists()
