@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -77,7 +78,14 @@ def _dev(args: argparse.Namespace) -> int:
         print(f"Drop artworks into {env.bucket_dir}/<owner>/ and watch the upload sensor pick them up.")
         child_env = {**os.environ, **env.environ()}
         command = [sys.executable, "-m", "dagster", "dev", "-w", "workspace.yaml", "-p", str(args.port)]
-        return subprocess.call(command, env=child_env)
+        child = subprocess.Popen(command, env=child_env)
+        # SIGTERM (e.g. from a supervisor) must stop dagster dev too, not orphan it.
+        signal.signal(signal.SIGTERM, lambda *_: child.terminate())
+        try:
+            return child.wait()
+        except KeyboardInterrupt:
+            child.terminate()
+            return child.wait()
 
 
 def _validate_settings(args: argparse.Namespace) -> int:
@@ -94,9 +102,21 @@ def _validate_settings(args: argparse.Namespace) -> int:
 
 
 def _bench_artwork_memory(args: argparse.Namespace) -> int:
-    from pod_pipeline.artwork.memory_probe import main as probe
+    from dataclasses import asdict
 
-    return probe([str(args.size)]) or 0
+    from pod_pipeline.artwork.memory_probe import measure_peak_memory
+
+    result = measure_peak_memory(args.size, args.size, args.orientation)
+    print(json.dumps({**asdict(result), "peak_rss_mib": round(result.peak_rss_bytes / 2**20, 1)})
+          if args.json else result.describe())
+    return 0
+
+
+def _bench_artwork_step(args: argparse.Namespace) -> int:
+    from pod_pipeline.benchmarks.artwork_step import measure_artwork_step
+
+    print(json.dumps(measure_artwork_step(args.size, args.orientation)))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -147,8 +167,18 @@ def build_parser() -> argparse.ArgumentParser:
     benches = bench.add_subparsers(dest="bench", required=True)
     memory = benches.add_parser("artwork-memory", help="Peak memory of artwork processing on a big PNG.",
                                 description="Process a generated N×N PNG in a fresh process and print peak RSS.")
-    memory.add_argument("--size", type=int, default=10_000)
+    memory.add_argument("--size", type=int, default=10_000, help="Width and height in px.")
+    memory.add_argument("--orientation", type=int, default=1, choices=range(1, 9),
+                        help="EXIF orientation to embed; not 1 forces a normalised print file.")
+    memory.add_argument("--json", action="store_true")
     memory.set_defaults(func=_bench_artwork_memory)
+    step = benches.add_parser("artwork-step", help="Peak memory of the Dagster artworks step on a big PNG.",
+                              description="Materialize the real `artworks` asset for a generated N×N PNG in a "
+                              "fresh process and print its peak RSS (Dagster included).")
+    step.add_argument("--size", type=int, default=10_000, help="Width and height in px.")
+    step.add_argument("--orientation", type=int, default=1, choices=range(1, 9),
+                      help="EXIF orientation to embed; not 1 forces a normalised print file.")
+    step.set_defaults(func=_bench_artwork_step)
     return parser
 
 

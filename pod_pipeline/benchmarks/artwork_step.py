@@ -1,0 +1,53 @@
+"""Peak memory of the Dagster `artworks` step on a big upload, measured in a fresh process.
+
+The child materializes the real `artworks` asset (download from the local bucket, validation,
+preview, normalised print file, catalog row, UI metadata) for one partition on an ephemeral
+instance, so the figure includes Dagster and everything the step really holds."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from pod_pipeline.artwork.memory_probe import write_probe_png
+from pod_pipeline.storage.base import artwork_id_for
+
+_CHILD = """
+import json, resource, sys, time
+from dagster import DagsterInstance, materialize
+from pod_pipeline.assets.artworks import artworks
+from pod_pipeline.resources import CatalogResource, SettingsResource, StorageResource
+bucket, path, key = sys.argv[1:4]
+baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+with DagsterInstance.ephemeral() as instance:
+    instance.add_dynamic_partitions("artworks", [key])
+    started = time.perf_counter()
+    result = materialize([artworks], partition_key=key, instance=instance, tags={"pod/upload_path": path},
+                         resources={"storage": StorageResource(local_root=bucket), "settings": SettingsResource(),
+                                    "catalog": CatalogResource(url=f"sqlite:///{bucket}/../catalog.db")})
+    seconds = time.perf_counter() - started
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"success": result.success, "seconds": seconds, "baseline_kib": baseline, "peak_kib": peak}))
+"""
+
+
+def measure_artwork_step(size: int = 10_000, orientation: int = 1) -> dict:
+    with tempfile.TemporaryDirectory(prefix="pod-artwork-step-") as tmp:
+        bucket = Path(tmp) / "bucket"
+        path = f"bench-user/big-{size}.png"
+        (bucket / "bench-user").mkdir(parents=True)
+        write_probe_png(bucket / path, size, size, orientation)
+        done = subprocess.run([sys.executable, "-c", _CHILD, str(bucket), path, artwork_id_for(path)],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"artworks step failed:\n{done.stderr[-3000:]}")
+        report = json.loads(done.stdout.strip().splitlines()[-1])
+    return {
+        "width": size, "height": size, "orientation": orientation, "success": report["success"],
+        "step_seconds": round(report["seconds"], 2),
+        "baseline_rss_mib": round(report["baseline_kib"] / 1024, 1),
+        "peak_rss_mib": round(report["peak_kib"] / 1024, 1),
+    }
