@@ -16,12 +16,16 @@ from pod_pipeline.artwork.memory_probe import write_probe_png
 from pod_pipeline.storage.base import artwork_id_for
 
 _CHILD = """
-import json, resource, sys, time
+import json, sys, time
 from dagster import DagsterInstance, materialize
 from pod_pipeline.assets.artworks import artworks
 from pod_pipeline.resources import CatalogResource, SettingsResource, StorageResource
 bucket, path, key = sys.argv[1:4]
-baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def status_kib(field):
+    # /proc, not getrusage: ru_maxrss survives exec, so a fat parent would leak into the figure.
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith(field + ":"))
+baseline = status_kib("VmRSS")
 with DagsterInstance.ephemeral() as instance:
     instance.add_dynamic_partitions("artworks", [key])
     started = time.perf_counter()
@@ -29,7 +33,7 @@ with DagsterInstance.ephemeral() as instance:
                          resources={"storage": StorageResource(local_root=bucket), "settings": SettingsResource(),
                                     "catalog": CatalogResource(url=f"sqlite:///{bucket}/../catalog.db")})
     seconds = time.perf_counter() - started
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+peak = status_kib("VmHWM")
 print(json.dumps({"success": result.success, "seconds": seconds, "baseline_kib": baseline, "peak_kib": peak}))
 """
 

@@ -3,9 +3,6 @@ the foreground for a developer (`serve`)."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from typing import Any
 
 import uvicorn
@@ -14,9 +11,7 @@ from pod_pipeline.sandbox.app import create_app
 from pod_pipeline.sandbox.config import SandboxConfig
 from pod_pipeline.sandbox.faults import FaultKnobs
 from pod_pipeline.sandbox.state import SandboxState
-
-STARTUP_TIMEOUT_SECONDS = 10.0
-
+from pod_pipeline.serving import BackgroundServer
 
 class SandboxServer:
     """A real HTTP Gelato on loopback. Port 0 picks a free port; read it from `.base_url`.
@@ -30,22 +25,16 @@ class SandboxServer:
         self.host = host
         self.app = create_app(self.config)
         self.state: SandboxState = self.app.state.sandbox
-        self._requested_port = port
-        self._socket: socket.socket | None = None
-        self._port: int | None = None
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._server = BackgroundServer(self.app, host=host, port=port, name="gelato-sandbox")
 
     # --- addresses ---------------------------------------------------------------------------
     @property
     def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("SandboxServer has not been started")
-        return self._port
+        return self._server.port
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return self._server.base_url
 
     @property
     def ecommerce_url(self) -> str:
@@ -68,37 +57,11 @@ class SandboxServer:
 
     # --- lifecycle ---------------------------------------------------------------------------
     def start(self) -> SandboxServer:
-        if self._thread is not None:
-            raise RuntimeError("SandboxServer already started")
-        # Binding here, not in uvicorn, makes the port known before the thread even starts.
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind((self.host, self._requested_port))
-        self._port = self._socket.getsockname()[1]
-        config = uvicorn.Config(
-            self.app, log_level="warning", lifespan="on", timeout_graceful_shutdown=2
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._socket]}, name="gelato-sandbox", daemon=True
-        )
-        self._thread.start()
-        deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("Gelato sandbox did not start (see the log above)")
-            time.sleep(0.01)
+        self._server.start()
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-        if self._socket is not None:
-            self._socket.close()
-        self._server = self._thread = self._socket = None
+        self._server.stop()
 
     def __enter__(self) -> SandboxServer:
         return self.start()
