@@ -52,6 +52,20 @@ def record_status(db: Catalog, product_id: str, product: StoreProduct) -> None:
     )
 
 
+def product_links(rows: list[dict]) -> str:
+    """One line per product; Gelato's preview URLs are presigned and expire in about a day."""
+    lines = []
+    for row in rows:
+        if not row["gelato_product_id"]:
+            lines.append(f"- **{row['template']}**: {row['status']} — {row['reason'] or ''}")
+            continue
+        preview = f" — [Gelato preview]({row['preview_url']})" if row.get("preview_url") else ""
+        listing = f", store listing `{row['external_id']}`" if row.get("external_id") else ""
+        lines.append(f"- **{row['template']}**: {row['status']}, Gelato product `{row['gelato_product_id']}`"
+                     f"{listing}{preview}")
+    return "\n".join(lines)
+
+
 def artwork_outcome(rows: list[dict]) -> tuple[str, str | None]:
     live = [r for r in rows if r["status"] == "active"]
     others = [r for r in rows if r["status"] != "active"]
@@ -92,6 +106,7 @@ def published_products(context: AssetExecutionContext, artworks: Artwork, varian
                 "gelato_product_id": None, "status": "skipped", "external_id": None,
                 "reason": template_variants["template_reason"].iloc[0] or None,
                 "variants_expected": len(template.variants), "variants_on_product": 0, "variants_connected": 0,
+                "preview_url": None,
             }
             row = ProductRow(id=product_id, artwork_id=artworks.artwork_id, template_id=choice.id,
                              user_id=artworks.owner, status="skipped", reason=result["reason"], title=title,
@@ -125,6 +140,7 @@ def published_products(context: AssetExecutionContext, artworks: Artwork, varian
         db.replace_variants(product_id, variant_rows(
             product_id, per_template[result["template_id"]], prices, seller, product))
         result.update(gelato_product_id=product.id, status=product.status, external_id=product.external_id,
+                      preview_url=product.preview_url,
                       variants_on_product=len(product.variants),
                       variants_connected=sum(v.connection_status == "connected" for v in product.variants),
                       reason=f"Gelato publishing error: {product.publishing_error_code}" if product.is_failed else None)
@@ -141,6 +157,7 @@ def published_products(context: AssetExecutionContext, artworks: Artwork, varian
         "gelato_calls": sum(calls.values()),
         "gelato_calls_by_endpoint": MetadataValue.json(calls),
         "products": table(frame),
+        "links": MetadataValue.md(product_links(rows)),
     })
     if status == "failed":
         raise Failure(f"no product went live: {reason}", allow_retries=False)
