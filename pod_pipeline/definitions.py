@@ -6,7 +6,7 @@ import logging
 import os
 from typing import Mapping
 
-from dagster import Definitions, ScheduleDefinition, load_asset_checks_from_modules, load_assets_from_modules
+from dagster import DefaultScheduleStatus, Definitions, ScheduleDefinition, load_asset_checks_from_modules, load_assets_from_modules
 
 from pod_pipeline import checks
 from pod_pipeline.assets import artworks, catalog_refresh, metadata, prices, published_products, variants
@@ -17,6 +17,7 @@ from pod_pipeline.sensors.uploads import upload_sensor
 refresh_gelato_cache_daily = ScheduleDefinition(
     job=refresh_gelato_cache_job,
     cron_schedule="0 4 * * *",
+    default_status=DefaultScheduleStatus.RUNNING,
     description="Refresh Gelato templates and unit costs every night.",
 )
 

@@ -2,6 +2,7 @@
 
 from dagster import AssetSelection, define_asset_job, in_process_executor
 
+from pod_pipeline.hooks import record_artwork_failure
 from pod_pipeline.mode import current_mode
 
 # The mode shows on every run in the UI, so nobody mistakes a sandbox run for a real one.
@@ -14,6 +15,7 @@ publish_artwork_job = define_asset_job(
     name="publish_artwork",
     selection=PER_ARTWORK_ASSETS,
     executor_def=in_process_executor,
+    hooks={record_artwork_failure},
     tags=MODE_TAGS,
     description="Turn one uploaded artwork into live store products: validate, fit, copy, price, publish.",
 )

@@ -18,7 +18,8 @@ from pod_pipeline.resources import CatalogResource, CopywriterResource, Settings
 DEMO, PRODUCTION = "demo", "production"
 SANDBOX_DEFAULT_URL = "http://127.0.0.1:8790"
 SANDBOX_DEFAULT_KEY = "sandbox-key"
-PRODUCTION_REQUIRED = ("GELATO_API_KEY",)
+# Production names every part explicitly: a default here would quietly be a stand-in.
+PRODUCTION_REQUIRED = ("GELATO_API_KEY", "POD_STORAGE", "POD_CATALOG_URL", "POD_COPYWRITER")
 
 
 class ConfigurationError(RuntimeError):

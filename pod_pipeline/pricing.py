@@ -12,7 +12,7 @@ from decimal import ROUND_CEILING, Decimal
 from pod_pipeline.settings import PricingRules
 
 # ISO 4217 currencies without a minor unit: charm endings make no sense there.
-ZERO_DECIMAL_CURRENCIES = frozenset({"JPY", "KRW", "ISK", "CLP", "VND", "HUF", "TWD", "UGX", "XAF", "XOF"})
+ZERO_DECIMAL_CURRENCIES = frozenset({"JPY", "KRW", "ISK", "CLP", "VND", "UGX", "XAF", "XOF", "PYG", "RWF"})
 
 
 def minimum_price(cost: Decimal, margin: Decimal, rules: PricingRules) -> Decimal:

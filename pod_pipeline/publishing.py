@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from pod_pipeline.catalog.base import Catalog
-from pod_pipeline.catalog.rows import ProductRow, now
+from pod_pipeline.catalog.rows import ProductRow
 from pod_pipeline.gelato.client import GelatoClient
 from pod_pipeline.gelato.errors import GelatoAmbiguousCreate, GelatoClientError, GelatoNotFound
 from pod_pipeline.gelato.models import CreateFromTemplate, PlaceholderFile, StoreProduct, Template, VariantFiles
@@ -22,7 +22,8 @@ from pod_pipeline.printability import placeholders_to_fill
 
 log = logging.getLogger(__name__)
 
-FINAL_GELATO_STATUSES = frozenset({"active", "publishing_error"})
+# Longer than the create POST can take (client timeout), so a live claim is never stolen.
+CREATE_LEASE_SECONDS = 120.0
 # Store clocks and ours differ; a product created this long before our intent is not ours.
 CLOCK_SKEW = timedelta(minutes=2)
 
@@ -55,21 +56,33 @@ def _parse_time(value: str | None) -> datetime | None:
         return None
 
 
-def find_in_store(client: GelatoClient, store_id: str, body: CreateFromTemplate, since: datetime | None) -> StoreProduct | None:
-    """The store product an earlier, ambiguous create made: same title and the template's
-    variant titles, created after our intent. The list is newest first, so paging stops early."""
-    wanted_variants = len(body.variants)
+class CreateInProgress(Exception):
+    """Another run holds a fresh claim on this product's create: wait, then adopt its result."""
+
+    def __init__(self, title: str, retry_after: float):
+        super().__init__(f"another run is creating {title!r}; retrying in {retry_after:.0f} s to adopt its product")
+        self.retry_after = retry_after
+
+
+def find_in_store(client: GelatoClient, store_id: str, title: str, variant_titles: list[str],
+                  since: datetime | None, catalog: Catalog) -> StoreProduct | None:
+    """The store product an earlier, ambiguous create made: same title and the same variant
+    titles, created after our intent, and not already another catalog row's product. The list
+    is newest first, so paging stops at the intent."""
+    wanted = sorted(variant_titles)
     for product in client.iter_products(store_id, order="desc", order_by="createdAt"):
         created = _parse_time(product.created_at)
         if since and created and created < since - CLOCK_SKEW:
             return None
-        if product.title == body.title and len(product.variants) == wanted_variants:
+        if product.title != title or sorted(v.title or "" for v in product.variants) != wanted:
+            continue
+        if catalog.product_with_gelato_id(product.id) is None:
             return product
     return None
 
 
 def ensure_created(client: GelatoClient, catalog: Catalog, store_id: str, row: ProductRow,
-                   body: CreateFromTemplate) -> StoreProduct:
+                   body: CreateFromTemplate, variant_titles: list[str]) -> StoreProduct:
     """The Gelato product for `row`: adopted when one exists, created (once) when not."""
     existing = catalog.get_product(row.id)
     if existing and existing.gelato_product_id:
@@ -79,14 +92,14 @@ def ensure_created(client: GelatoClient, catalog: Catalog, store_id: str, row: P
             log.warning("product %s was deleted in Gelato; creating it again", existing.gelato_product_id)
             catalog.update_product(row.id, gelato_product_id=None, status="deleted")
     elif existing and existing.status == "creating":
-        adopted = find_in_store(client, store_id, body, existing.intent_at)
+        adopted = find_in_store(client, store_id, body.title, variant_titles, existing.intent_at, catalog)
         if adopted:
             log.info("adopting product %s from an earlier ambiguous create", adopted.id)
-            catalog.update_product(row.id, gelato_product_id=adopted.id, status=adopted.status)
+            catalog.update_product(row.id, gelato_product_id=adopted.id, status=gelato_status(adopted))
             return adopted
 
-    attempts = (existing.create_attempts if existing else 0) + 1
-    catalog.update_product(row.id, status="creating", create_attempts=attempts, intent_at=now())
+    if catalog.claim_create(row.id, CREATE_LEASE_SECONDS) is None:
+        raise CreateInProgress(body.title, retry_after=CREATE_LEASE_SECONDS / 4)
     try:
         product = client.create_product(store_id, body)
     except GelatoAmbiguousCreate:
@@ -96,23 +109,37 @@ def ensure_created(client: GelatoClient, catalog: Catalog, store_id: str, row: P
         # Gelato refused the body: nothing was created and resending it would fail the same way.
         catalog.update_product(row.id, status="publishing_error", reason=str(rejected))
         raise
-    catalog.update_product(row.id, gelato_product_id=product.id, status=product.status)
+    catalog.update_product(row.id, gelato_product_id=product.id, status=gelato_status(product))
     return product
+
+
+def gelato_status(product: StoreProduct) -> str:
+    """Gelato's status as a catalog status. `active` without a marketplace id is not live yet,
+    and a status Gelato adds later must not corrupt the row: both read as still publishing."""
+    if product.is_failed:
+        return "publishing_error"
+    if product.status == "active":
+        return "active" if product.is_live else "publishing"
+    return product.status if product.status in ("created", "publishing") else "publishing"
+
+
+def settled(product: StoreProduct) -> bool:
+    return product.is_live or product.is_failed
 
 
 def follow(client: GelatoClient, store_id: str, products: dict[str, StoreProduct], timeout_seconds: float,
            on_change: Callable[[str, StoreProduct], None], first_wait: float = 0.25,
            max_wait: float = 10.0) -> dict[str, StoreProduct]:
-    """Poll until every product is active or failed, or the timeout passes, with a growing
+    """Poll until every product is live or failed, or the timeout passes, with a growing
     interval. `on_change` sees each status transition as it happens."""
     current = dict(products)
     deadline = time.monotonic() + timeout_seconds
     wait = first_wait
-    while any(p.status not in FINAL_GELATO_STATUSES for p in current.values()) and time.monotonic() < deadline:
+    while any(not settled(p) for p in current.values()) and time.monotonic() < deadline:
         time.sleep(min(wait, max(0.0, deadline - time.monotonic())))
         wait = min(max_wait, wait * 1.6)
         for key, product in current.items():
-            if product.status in FINAL_GELATO_STATUSES:
+            if settled(product):
                 continue
             fresh = client.get_product(store_id, product.id)
             if (fresh.status, fresh.external_id) != (product.status, product.external_id):

@@ -17,6 +17,7 @@ class SensorDriver:
         self.sensor = defs.resolve_sensor_def(sensor_name)
         self.cursor: str | None = None
         self.runs_launched = 0
+        self.last_requested = 0  # run requests in the last tick, before run-key deduplication
 
     def _already_ran(self, run_key: str) -> bool:
         tags = {"dagster/sensor_name": self.sensor.name, "dagster/run_key": run_key}
@@ -32,6 +33,7 @@ class SensorDriver:
             self.instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
         self.cursor = data.cursor if data.cursor is not None else self.cursor
         executed = 0
+        self.last_requested = len(data.run_requests or [])
         for request in data.run_requests or []:
             if request.run_key and self._already_ran(request.run_key):
                 continue

@@ -37,7 +37,7 @@ def table(frame: pd.DataFrame, limit: int = 200) -> MetadataValue:
     return MetadataValue.table(records=records, schema=schema)
 
 
-def thumbnail(jpeg: bytes, caption: str, link: str | None = None, max_px: int = 256) -> MetadataValue:
+def thumbnail(jpeg: bytes, caption: str, max_px: int = 256) -> MetadataValue:
     """Markdown with a small copy of the image inline, so the UI shows it without reaching the
     bucket and the event log stays small."""
     with Image.open(io.BytesIO(jpeg)) as image:
@@ -45,7 +45,4 @@ def thumbnail(jpeg: bytes, caption: str, link: str | None = None, max_px: int = 
         small = io.BytesIO()
         image.convert("RGB").save(small, format="JPEG", quality=80)
     data = base64.b64encode(small.getvalue()).decode("ascii")
-    text = f"![{caption}](data:image/jpeg;base64,{data})"
-    if link:
-        text += f"\n\n[open full preview]({link})"
-    return MetadataValue.md(text)
+    return MetadataValue.md(f"![{caption}](data:image/jpeg;base64,{data})")

@@ -53,8 +53,11 @@ def test_shipped_instance_configs_build_instances(tmp_path, source):
 
 
 def test_production_mode_names_the_missing_variable():
-    with pytest.raises(ConfigurationError, match="GELATO_API_KEY"):
+    with pytest.raises(ConfigurationError, match="GELATO_API_KEY, POD_STORAGE, POD_CATALOG_URL, POD_COPYWRITER"):
         build_resources({"POD_MODE": "production"})
+    with pytest.raises(ConfigurationError, match="POD_COPYWRITER"):
+        build_resources({"POD_MODE": "production", "GELATO_API_KEY": "k", "POD_STORAGE": "local",
+                         "POD_CATALOG_URL": "sqlite:///x.db"})
     with pytest.raises(ConfigurationError, match="POD_MODE"):
         current_mode({"POD_MODE": "staging"})
 

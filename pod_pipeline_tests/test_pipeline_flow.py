@@ -111,8 +111,10 @@ def test_redelivery_and_reruns_never_create_twice(pipeline_env, uploads, instanc
     run_until_quiet(driver)
     creates = gelato_sandbox.call_counts()[CREATE]
 
-    driver.cursor = None  # the same uploads delivered again
+    driver.cursor = None  # the same uploads delivered again: requested again, deduplicated by run key
+    runs_before = len(instance.get_run_ids())
     assert driver.tick() == 0
+    assert driver.last_requested == 4 and len(instance.get_run_ids()) == runs_before
 
     # An operator re-materializes the artwork: the products are adopted, not created again.
     good = uploads["dunes-at-dusk.jpg"]

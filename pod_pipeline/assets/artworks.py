@@ -8,7 +8,7 @@ from dagster import AssetExecutionContext, Failure, MetadataValue, asset
 
 from pod_pipeline.artwork.inspection import ArtworkRejected, process_artwork
 from pod_pipeline.catalog.rows import ArtworkRow
-from pod_pipeline.partitions import UPLOAD_PATH_TAG, artworks_partitions
+from pod_pipeline.partitions import UPLOAD_PATH_TAG, UPLOAD_VERSION_TAG, artworks_partitions
 from pod_pipeline.resources import CatalogResource, SettingsResource, StorageResource
 from pod_pipeline.ui_metadata import thumbnail
 
@@ -31,6 +31,20 @@ class Artwork:
     @property
     def file_name(self) -> str:
         return PurePosixPath(self.path).name
+
+
+def store_print_file(bucket, artwork_id: str, path: str, local: Path, processed) -> str:
+    """The bucket path Gelato fetches: the upload itself when it is print-ready and named for
+    what it is, else a copy that is (a normalised PNG, or the same bytes under the right
+    extension, since Gelato goes by the URL and content type)."""
+    if processed.print_png is not None:
+        return bucket.put_derived(artwork_id, "print.png", processed.print_png, "image/png")
+    extension = processed.info.extension
+    gelato_names = {".png"} if extension == ".png" else {".jpg", ".jpeg"}  # what Gelato's fileUrl accepts
+    if PurePosixPath(path).suffix.lower() in gelato_names:
+        return path
+    content_type = "image/png" if extension == ".png" else "image/jpeg"
+    return bucket.put_derived(artwork_id, f"print{extension}", local.read_bytes(), content_type)
 
 
 def upload_path_for(context: AssetExecutionContext, catalog) -> str:
@@ -60,6 +74,9 @@ def artworks(context: AssetExecutionContext, storage: StorageResource, catalog: 
     if upload is None:
         db.set_artwork_status(context.partition_key, "rejected", f"{path} is no longer in the bucket")
         raise Failure(f"{path} is no longer in the bucket", allow_retries=False)
+    requested = context.run.tags.get(UPLOAD_VERSION_TAG)
+    if requested and requested != upload.version:
+        context.log.info(f"{path} changed since this run was requested; processing the current version")
     row = ArtworkRow(id=context.partition_key, user_id=upload.owner, path=path, version=upload.version,
                      size_bytes=upload.size, status="processing")
     db.upsert_artwork(row)
@@ -75,12 +92,10 @@ def artworks(context: AssetExecutionContext, storage: StorageResource, catalog: 
                 metadata={"reason": rejected.reason, "code": rejected.code, "path": path},
                 allow_retries=False,
             ) from None
+        print_path = store_print_file(bucket, context.partition_key, path, local, processed)
 
     info = processed.info
     preview_path = bucket.put_derived(context.partition_key, "preview.jpg", processed.preview_jpeg, "image/jpeg")
-    print_path = path
-    if processed.print_png is not None:
-        print_path = bucket.put_derived(context.partition_key, "print.png", processed.print_png, "image/png")
     db.upsert_artwork(row.model_copy(update={
         "checksum": info.sha256, "width": info.width, "height": info.height, "format": info.format,
         "preview_path": preview_path, "status": "processing",

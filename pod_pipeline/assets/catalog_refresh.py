@@ -6,6 +6,7 @@ from decimal import Decimal
 import pandas as pd
 from dagster import AssetExecutionContext, Backoff, Jitter, RetryPolicy, asset
 
+from pod_pipeline.gelato.errors import GelatoAuthError, GelatoClientError
 from pod_pipeline.gelato.models import Template
 from pod_pipeline.gelato.resource import GelatoResource
 from pod_pipeline.partitions import GELATO_POOL
@@ -55,7 +56,16 @@ def base_costs(context: AssetExecutionContext, templates: dict[str, Template], g
     rows = []
     with gelato.client() as client:
         for uid, country, currency in unique_price_keys(templates, seller.markets):
-            tiers = client.get_prices(uid, country, currency)
+            try:
+                tiers = client.get_prices(uid, country, currency)
+            except GelatoAuthError:
+                raise
+            except GelatoClientError as refused:
+                # One product Gelato will not quote must not block the others' costs.
+                context.log.warning(f"no price for {uid} in {country}/{currency}: {refused}")
+                rows.append({"product_uid": uid, "country": country, "currency": currency, "unit_cost": None,
+                             "sold": False, "basis": f"Gelato refused: {refused.status}"})
+                continue
             unit = next((t for t in tiers if t.quantity == 1), None)
             if unit is None and tiers:
                 # No quantity-1 row: the smallest tier's total / quantity is the honest stand-in.

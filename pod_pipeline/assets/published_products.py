@@ -1,7 +1,7 @@
 """The `published_products` asset: the artwork's products in the seller's Gelato store."""
 
 import pandas as pd
-from dagster import AssetExecutionContext, Failure, MetadataValue, asset
+from dagster import AssetExecutionContext, Failure, MetadataValue, RetryRequested, asset
 
 from pod_pipeline.assets.artworks import Artwork
 from pod_pipeline.assets.catalog_refresh import gelato_retry
@@ -12,7 +12,7 @@ from pod_pipeline.gelato.models import StoreProduct, Template
 from pod_pipeline.gelato.resource import GelatoResource
 from pod_pipeline.listing.model import Listing
 from pod_pipeline.partitions import GELATO_POOL, artworks_partitions
-from pod_pipeline.publishing import create_body, ensure_created, follow
+from pod_pipeline.publishing import CreateInProgress, create_body, ensure_created, follow, gelato_status, settled
 from pod_pipeline.resources import CatalogResource, SettingsResource, StorageResource
 from pod_pipeline.settings import SellerSettings
 from pod_pipeline.ui_metadata import table
@@ -43,13 +43,19 @@ def variant_rows(product_id: str, template_variants: pd.DataFrame, prices: pd.Da
     return rows
 
 
-def record_status(db: Catalog, product_id: str, product: StoreProduct) -> None:
+def record_status(db: Catalog, product_id: str, product: StoreProduct, timed_out_after: float | None = None) -> str:
+    status, reason = gelato_status(product), None
+    if product.is_failed:
+        reason = f"Gelato could not publish: {product.publishing_error_code}"
+    elif timed_out_after is not None and not settled(product):
+        # Gelato may still finish; a re-run adopts the product and follows it again.
+        status, reason = "stalled", f"still {product.status} in Gelato after {timed_out_after:.0f} s"
     db.update_product(
-        product_id, status=product.status, external_id=product.external_id or None,
+        product_id, status=status, reason=reason, external_id=product.external_id or None,
         publishing_error_code=product.publishing_error_code,
         published_at=product.published_at if product.is_live else None,
-        reason=f"Gelato could not publish: {product.publishing_error_code}" if product.is_failed else None,
     )
+    return status
 
 
 def product_links(rows: list[dict]) -> str:
@@ -72,8 +78,6 @@ def artwork_outcome(rows: list[dict]) -> tuple[str, str | None]:
     if not others:
         return "published", None
     reasons = "; ".join(f"{r['template']}: {r['reason'] or r['status']}" for r in others)
-    if any(r["status"] in ("created", "publishing", "creating") for r in others):
-        return "publishing", reasons
     return ("partial" if live else "failed"), reasons
 
 
@@ -123,9 +127,12 @@ def published_products(context: AssetExecutionContext, artworks: Artwork, varian
                                placeholders=choice.placeholders, product_type=choice.product_type,
                                visible=seller.visible_in_store)
             try:
-                created[product_id] = ensure_created(client, db, seller.store_id, row, body)
+                created[product_id] = ensure_created(client, db, seller.store_id, row, body,
+                                                     [v.title for v in template.variants])
             except GelatoClientError as refused:
                 result.update(status="publishing_error", reason=str(refused))
+            except CreateInProgress as busy:
+                raise RetryRequested(max_retries=5, seconds_to_wait=busy.retry_after) from busy
 
         def on_change(product_id: str, product: StoreProduct) -> None:
             record_status(db, product_id, product)
@@ -136,14 +143,14 @@ def published_products(context: AssetExecutionContext, artworks: Artwork, varian
 
     for product_id, product in final.items():
         result = results[product_id]
-        record_status(db, product_id, product)
+        status = record_status(db, product_id, product, timed_out_after=seller.publish_timeout_seconds)
         db.replace_variants(product_id, variant_rows(
             product_id, per_template[result["template_id"]], prices, seller, product))
-        result.update(gelato_product_id=product.id, status=product.status, external_id=product.external_id,
+        result.update(gelato_product_id=product.id, status=status, external_id=product.external_id,
                       preview_url=product.preview_url,
                       variants_on_product=len(product.variants),
                       variants_connected=sum(v.connection_status == "connected" for v in product.variants),
-                      reason=f"Gelato publishing error: {product.publishing_error_code}" if product.is_failed else None)
+                      reason=db.get_product(product_id).reason)
 
     rows = list(results.values())
     status, reason = artwork_outcome(rows)

@@ -22,11 +22,20 @@ def variants(context: AssetExecutionContext, artworks: Artwork, templates: dict[
     template, so a template is published only when all its variants pass or warn; otherwise it
     is skipped with the reason (e.g. "70×100 cm needs 4134×5906 px at 150 dpi; artwork has …")."""
     seller = settings.load()
+    missing = [t.id for t in seller.templates if t.id not in templates]
+    if missing:
+        raise Failure(f"templates {missing} are in the settings but not in the Gelato cache: "
+                      "materialize `templates` (job refresh_gelato_cache) first", allow_retries=False)
     frames = []
     for choice in seller.templates:
-        rows = variant_fit_rows(templates[choice.id], artworks.width, artworks.height,
-                                seller.print_rules_for(choice.id), choice.placeholders)
+        template = templates[choice.id]
+        rows = variant_fit_rows(template, artworks.width, artworks.height, seller.print_rules_for(choice.id),
+                                choice.placeholders)
         publishable, reason = template_verdict(rows)
+        if not rows:  # e.g. a placeholder name in the settings that the template does not have
+            reason = f"no placeholder named {choice.placeholders} on any variant" if choice.placeholders else reason
+            rows = [{"template_id": template.id, "template_title": template.title, "verdict": "fail",
+                     "effective_dpi": 0.0, "aspect_mismatch": 0.0, "note": reason}]
         frame = pd.DataFrame(rows)
         frame["template_publishable"] = publishable
         frame["template_reason"] = reason

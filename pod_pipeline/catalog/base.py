@@ -21,15 +21,21 @@ class Catalog(ABC):
     def get_artwork(self, artwork_id: str) -> ArtworkRow | None: ...
 
     @abstractmethod
-    def list_artworks(self) -> list[ArtworkRow]: ...
-
-    @abstractmethod
     def upsert_product(self, row: ProductRow) -> None:
         """Insert or replace the listing columns; never clears Gelato ids already recorded."""
 
     @abstractmethod
     def update_product(self, product_id: str, **fields: Any) -> None:
         """One write per status transition (the frontend watches these rows)."""
+
+    @abstractmethod
+    def claim_create(self, product_id: str, lease_seconds: float) -> int | None:
+        """Atomically take the right to send the create POST: marks the product `creating` and
+        returns the attempt number, or None when it already has a Gelato id or another run's
+        claim is younger than `lease_seconds`. Two racing runs can never both win."""
+
+    @abstractmethod
+    def product_with_gelato_id(self, gelato_product_id: str) -> ProductRow | None: ...
 
     @abstractmethod
     def get_product(self, product_id: str) -> ProductRow | None: ...

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -13,12 +13,19 @@ ArtworkStatus = Literal["pending", "processing", "rejected", "publishing", "publ
 ProductStatus = Literal[
     "skipped", "pending", "creating", "created", "publishing", "active", "publishing_error", "deleted", "stalled"
 ]
+PRODUCT_STATUSES = frozenset(get_args(ProductStatus))
 FINAL_ARTWORK_STATUSES = frozenset({"rejected", "published", "partial", "failed"})
 PRODUCT_NAMESPACE = uuid.UUID("5f1d7f0e-6c1a-4f57-9a7e-3c2b1d0e9f88")
 
 
 def now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def check_product_status(status: str) -> str:
+    if status not in PRODUCT_STATUSES:
+        raise ValueError(f"product status {status!r} is not one of {sorted(PRODUCT_STATUSES)}")
+    return status
 
 
 def product_id_for(artwork_id: str, template_id: str) -> str:

@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 import sqlite3
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterator
 
 from pod_pipeline.catalog.base import Catalog
-from pod_pipeline.catalog.rows import ArtworkRow, ProductRow, VariantRow, now
+from pod_pipeline.catalog.rows import ArtworkRow, ProductRow, VariantRow, check_product_status, now
 
 SCHEMA = """
 create table if not exists artwork (
@@ -75,12 +75,13 @@ class SqliteCatalog(Catalog):
             db.close()
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
+    def _tx(self, write: bool = True) -> Iterator[sqlite3.Connection]:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         db.row_factory = sqlite3.Row
         try:
             db.execute("pragma foreign_keys=on")
-            db.execute("begin immediate")
+            # Writers take the lock up front (no upgrade deadlocks); readers never wait on them.
+            db.execute("begin immediate" if write else "begin deferred")
             try:
                 yield db
             except BaseException:
@@ -108,14 +109,9 @@ class SqliteCatalog(Catalog):
                        (status, reason, now().isoformat(), artwork_id))
 
     def get_artwork(self, artwork_id: str) -> ArtworkRow | None:
-        with self._tx() as db:
+        with self._tx(write=False) as db:
             found = db.execute("select * from artwork where id=?", (artwork_id,)).fetchone()
         return ArtworkRow.model_validate(dict(found)) if found else None
-
-    def list_artworks(self) -> list[ArtworkRow]:
-        with self._tx() as db:
-            rows = db.execute("select * from artwork order by path").fetchall()
-        return [ArtworkRow.model_validate(dict(r)) for r in rows]
 
     # -- products ----------------------------------------------------------------------------
     def upsert_product(self, row: ProductRow) -> None:
@@ -135,19 +131,38 @@ class SqliteCatalog(Catalog):
         unknown = set(fields) - set(_PRODUCT_COLUMNS)
         if unknown:
             raise ValueError(f"unknown product columns: {sorted(unknown)}")
+        if "status" in fields:
+            check_product_status(fields["status"])
         fields.setdefault("updated_at", now())
         assignments = ", ".join(f"{c}=?" for c in fields)
         with self._tx() as db:
             db.execute(f"update product set {assignments} where id=?",
                        [_to_sql(v) for v in fields.values()] + [product_id])
 
-    def get_product(self, product_id: str) -> ProductRow | None:
+    def claim_create(self, product_id: str, lease_seconds: float) -> int | None:
+        now_at = now()
+        stale = (now_at - timedelta(seconds=lease_seconds)).isoformat()
         with self._tx() as db:
+            claimed = db.execute(
+                "update product set status='creating', create_attempts=create_attempts+1, intent_at=?, updated_at=? "
+                "where id=? and gelato_product_id is null and (status <> 'creating' or intent_at < ?) "
+                "returning create_attempts",
+                (now_at.isoformat(), now_at.isoformat(), product_id, stale),
+            ).fetchone()
+        return claimed[0] if claimed else None
+
+    def product_with_gelato_id(self, gelato_product_id: str) -> ProductRow | None:
+        with self._tx(write=False) as db:
+            found = db.execute("select * from product where gelato_product_id=?", (gelato_product_id,)).fetchone()
+        return _product_from(found) if found else None
+
+    def get_product(self, product_id: str) -> ProductRow | None:
+        with self._tx(write=False) as db:
             found = db.execute("select * from product where id=?", (product_id,)).fetchone()
         return _product_from(found) if found else None
 
     def products_for(self, artwork_id: str) -> list[ProductRow]:
-        with self._tx() as db:
+        with self._tx(write=False) as db:
             rows = db.execute("select * from product where artwork_id=? order by template_id", (artwork_id,)).fetchall()
         return [_product_from(r) for r in rows]
 
@@ -162,7 +177,7 @@ class SqliteCatalog(Catalog):
             )
 
     def variants_for(self, product_id: str) -> list[VariantRow]:
-        with self._tx() as db:
+        with self._tx(write=False) as db:
             rows = db.execute("select * from variant where product_id=? order by template_variant_id",
                               (product_id,)).fetchall()
         return [VariantRow.model_validate(dict(r)) for r in rows]

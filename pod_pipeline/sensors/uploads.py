@@ -43,8 +43,8 @@ def upload_sensor(context: SensorEvaluationContext, storage: StorageResource) ->
     uploads, cursor = storage.open().scan(context.cursor, MAX_UPLOADS_PER_TICK)
     if not uploads:
         return SkipReason("no new uploads")
-    known = set(context.instance.get_dynamic_partitions(artworks_partitions.name))
-    new_keys = list(dict.fromkeys(u.artwork_id for u in uploads if u.artwork_id not in known))
+    new_keys = [key for key in dict.fromkeys(u.artwork_id for u in uploads)
+                if not context.instance.has_dynamic_partition(artworks_partitions.name, key)]
     runs = [
         RunRequest(
             run_key=upload.run_key,  # same upload version seen twice → one run

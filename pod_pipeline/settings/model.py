@@ -110,6 +110,13 @@ class SellerSettings(_Strict):
     def template(self, template_id: str) -> TemplateChoice:
         return next(t for t in self.templates if t.id == template_id)
 
+    @model_validator(mode="after")
+    def _template_margins_leave_room(self) -> "SellerSettings":
+        for index, choice in enumerate(self.templates):
+            if choice.margin is not None and choice.margin + self.pricing.fee_percent >= 1:
+                raise ValueError(f"templates.{index}.margin + pricing.fee_percent must be below 1")
+        return self
+
     def print_rules_for(self, template_id: str) -> PrintRules:
         choice = self.template(template_id)
         overrides = {k: v for k, v in {"fit_method": choice.fit_method,

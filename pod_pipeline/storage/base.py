@@ -28,7 +28,7 @@ def artwork_id_for(path: str) -> str:
 class Upload:
     path: str  # key inside the bucket, "<owner>/<name>"
     owner: str  # first folder of the path (the uploader's user id in Supabase)
-    version: str  # changes whenever the bytes at `path` change
+    version: str  # changes whenever the file at `path` is written again (even with the same bytes)
     size: int
     updated_at: datetime
 
@@ -68,7 +68,3 @@ class ArtworkStorage(ABC):
     @abstractmethod
     def print_file_url(self, path: str) -> str:
         """A URL Gelato can fetch without headers, valid through its fetch window."""
-
-    @abstractmethod
-    def browser_url(self, path: str) -> str:
-        """A URL a person can open (thumbnails in the Dagster UI)."""

@@ -93,16 +93,10 @@ class LocalFolderStorage(ArtworkStorage):
         tmp.replace(target)
         return path
 
-    def _url(self, path: str) -> str:
+    def print_file_url(self, path: str) -> str:
         if not self.public_base_url:
             raise RuntimeError(
                 "LocalFolderStorage has no public_base_url: Gelato must fetch print files over HTTP. "
                 "Start `pod-pipeline bucket-server` (the demo does) and set POD_BUCKET_URL."
             )
         return f"{self.public_base_url}/{quote(path)}"
-
-    def print_file_url(self, path: str) -> str:
-        return self._url(path)
-
-    def browser_url(self, path: str) -> str:
-        return self._url(path)

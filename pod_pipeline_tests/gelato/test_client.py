@@ -112,3 +112,16 @@ def test_product_list_pages_until_a_short_page():
     assert len(ids) == 230 and ids[0] == "p0" and ids[-1] == "p229"
     assert [r.url.params["offset"] for r in seen] == ["0", "100", "200"]
     assert all(r.url.params["limit"] == "100" for r in seen)
+
+
+def test_retry_after_as_an_http_date_and_beyond_the_backoff_cap():
+    from pod_pipeline.gelato.client import _retry_after_seconds
+
+    assert _retry_after_seconds(httpx.Response(429, headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 -0000"})) == 0
+    assert _retry_after_seconds(httpx.Response(429, headers={"Retry-After": "soon"})) is None
+    transport, seen = scripted(httpx.Response(429, headers={"Retry-After": "0.05"}),
+                               httpx.Response(200, json=TEMPLATE))
+    client = client_with(transport, backoff_max_seconds=0.01)
+    started = time.monotonic()
+    client.get_template("t1")
+    assert time.monotonic() - started >= 0.05  # Gelato's hint wins over our own cap

@@ -50,3 +50,10 @@ def test_missing_and_malformed_files_are_clear(tmp_path):
     bad.write_text("store_id: [unclosed")
     with pytest.raises(SettingsError, match="not valid YAML"):
         load_settings(bad)
+
+
+def test_a_template_margin_must_leave_room_for_fees(tmp_path):
+    data = yaml.safe_load(DEFAULT_SETTINGS_PATH.read_text())
+    data["templates"][0]["margin"] = 0.95
+    with pytest.raises(SettingsError, match="templates.0.margin"):
+        load_settings(write(tmp_path, data))

@@ -1,0 +1,79 @@
+"""Each asset check fails on the input it exists to catch (and passes on a good one)."""
+
+from decimal import Decimal as D
+
+import pandas as pd
+import pytest
+
+from pod_pipeline.assets.artworks import Artwork
+from pod_pipeline.checks import (
+    every_variant_on_product,
+    listing_meets_marketplace_rules,
+    prices_keep_margin,
+    print_file_is_reachable,
+    publishable_templates_are_sharp_enough,
+)
+from pod_pipeline.listing.model import Listing
+from pod_pipeline.resources import SettingsResource, StorageResource
+
+POSTER = "c12a363e-0d4e-4d96-be4b-bf4138eb8743"
+MUG = "5b0e7d41-2c8a-4f63-b9d7-a6e1c30f9d25"
+
+
+def artwork(width=3000, height=4000, print_path="u/a.png"):
+    return Artwork(artwork_id="a", path="u/a.png", owner="u", version="1", width=width, height=height, sha256="x",
+                   print_path=print_path, preview_path="p", preview_jpeg=b"")
+
+
+@pytest.mark.parametrize("price, passed", [(D("9.99"), True), (D("5.00"), False), (D("-1"), False)])
+def test_prices_keep_margin(price, passed):
+    frame = pd.DataFrame([{"variant_title": "A3", "currency": "USD", "price": price, "unit_cost": D("4.00"),
+                           "margin_target": D("0.35"), "sold": True},
+                          {"variant_title": "A3", "currency": "AUD", "price": None, "unit_cost": None,
+                           "margin_target": D("0.35"), "sold": False}])
+    assert prices_keep_margin(prices=frame, settings=SettingsResource()).passed is passed
+
+
+def test_listing_check_reports_each_violation():
+    good = Listing(title="Dunes Art Print", description_html="<p>Matte paper.</p>", tags=["desert wall art"],
+                   alt_text="Orange dunes at dusk")
+    bad = good.model_copy(update={"title": "Disney $ Print", "tags": ["x" * 30]})
+    assert listing_meets_marketplace_rules(metadata=good, settings=SettingsResource()).passed
+    result = listing_meets_marketplace_rules(metadata=bad, settings=SettingsResource())
+    assert not result.passed and "disney" in result.metadata["violations"].text.lower()
+
+
+@pytest.mark.parametrize("width, height, passed", [(6000, 8400, True), (2000, 2800, False)])
+def test_sharpness_check_recomputes_dpi_from_pixels_and_millimetres(width, height, passed):
+    # A variant marked publishable although 2000 px over 700 mm is 73 dpi: the check must catch it.
+    frame = pd.DataFrame([{"template_id": POSTER, "template_publishable": True, "width_mm": 700.0,
+                           "height_mm": 1000.0}])
+    result = publishable_templates_are_sharp_enough(variants=frame, artworks=artwork(width, height),
+                                                    settings=SettingsResource())
+    assert result.passed is passed
+
+
+def test_sharpness_check_uses_meet_for_templates_set_to_meet():
+    # The bundled settings print mugs with `meet`: the looser side decides.
+    frame = pd.DataFrame([{"template_id": MUG, "template_publishable": True, "width_mm": 200.0, "height_mm": 85.0}])
+    assert publishable_templates_are_sharp_enough(variants=frame, artworks=artwork(1200, 1500),
+                                                  settings=SettingsResource()).passed
+
+
+def test_print_file_check_fails_when_the_file_is_gone(tmp_path):
+    (tmp_path / "u").mkdir()
+    (tmp_path / "u" / "a.png").write_bytes(b"png")
+    storage = StorageResource(local_root=str(tmp_path))
+    assert print_file_is_reachable(artworks=artwork(), storage=storage).passed
+    assert not print_file_is_reachable(artworks=artwork(print_path="u/gone.png"), storage=storage).passed
+
+
+def test_product_check_catches_missing_and_unconnected_variants():
+    def frame(on_product, connected):
+        return pd.DataFrame([{"gelato_product_id": "g1", "status": "active", "variants_expected": 5,
+                              "variants_on_product": on_product, "variants_connected": connected},
+                             {"gelato_product_id": None, "status": "skipped", "variants_expected": 2,
+                              "variants_on_product": 0, "variants_connected": 0}])
+    assert every_variant_on_product(published_products=frame(5, 5)).passed
+    assert not every_variant_on_product(published_products=frame(4, 4)).passed
+    assert not every_variant_on_product(published_products=frame(5, 3)).passed
