@@ -3,6 +3,7 @@ asset computed, so a bug in the asset is caught here. Blocking checks gate publi
 
 from decimal import Decimal
 
+import httpx
 import pandas as pd
 from dagster import AssetCheckResult, AssetIn, AssetCheckSeverity, asset_check
 
@@ -18,15 +19,33 @@ from pod_pipeline.printability import MM_PER_INCH
 from pod_pipeline.resources import SettingsResource, StorageResource
 
 
+def fetch_problems(url: str) -> list[str]:
+    try:
+        with httpx.stream("GET", url, timeout=20, follow_redirects=True) as response:
+            kind = response.headers.get("content-type", "")
+            if response.status_code != 200:
+                return [f"print URL answered {response.status_code}"]
+            if not kind.startswith("image/"):
+                return [f"print URL serves {kind or 'no content type'}, not an image"]
+    except httpx.HTTPError as error:
+        return [f"print URL cannot be fetched: {error!r}"]
+    return []
+
+
 @asset_check(asset=artworks, blocking=True, partitions_def=artworks_partitions)
 def print_file_is_reachable(artworks: Artwork, storage: StorageResource) -> AssetCheckResult:
-    """The file Gelato will fetch exists in the bucket and the artwork has real dimensions."""
-    stored = storage.open().stat(artworks.print_path)
+    """The file Gelato will fetch exists, answers a plain GET (no headers, as Gelato fetches it)
+    at its print URL with an image, and the artwork has real dimensions. A file Gelato cannot
+    fetch would otherwise surface only as a publishing_error minutes later."""
+    bucket = storage.open()
+    stored = bucket.stat(artworks.print_path)
     problems = []
     if stored is None:
         problems.append(f"print file {artworks.print_path} is missing from the bucket")
     elif stored.size == 0:
         problems.append(f"print file {artworks.print_path} is empty")
+    else:
+        problems += fetch_problems(bucket.print_file_url(artworks.print_path))
     if artworks.width <= 0 or artworks.height <= 0:
         problems.append(f"artwork has no pixels ({artworks.width}×{artworks.height})")
     return AssetCheckResult(passed=not problems, metadata={"problems": "; ".join(problems) or "none",

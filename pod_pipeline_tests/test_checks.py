@@ -15,6 +15,8 @@ from pod_pipeline.checks import (
 )
 from pod_pipeline.listing.model import Listing
 from pod_pipeline.resources import SettingsResource, StorageResource
+from pod_pipeline.serving import BackgroundServer
+from pod_pipeline.storage.file_server import BUCKET_MOUNT, create_bucket_app
 
 POSTER = "c12a363e-0d4e-4d96-be4b-bf4138eb8743"
 MUG = "5b0e7d41-2c8a-4f63-b9d7-a6e1c30f9d25"
@@ -60,12 +62,19 @@ def test_sharpness_check_uses_meet_for_templates_set_to_meet():
                                                   settings=SettingsResource()).passed
 
 
-def test_print_file_check_fails_when_the_file_is_gone(tmp_path):
+def test_print_file_check_fetches_the_url_gelato_will_fetch(tmp_path):
     (tmp_path / "u").mkdir()
     (tmp_path / "u" / "a.png").write_bytes(b"png")
-    storage = StorageResource(local_root=str(tmp_path))
-    assert print_file_is_reachable(artworks=artwork(), storage=storage).passed
-    assert not print_file_is_reachable(artworks=artwork(print_path="u/gone.png"), storage=storage).passed
+    (tmp_path / "u" / "a.txt").write_text("not an image")
+    with BackgroundServer(create_bucket_app(tmp_path)) as server:
+        storage = StorageResource(local_root=str(tmp_path), public_base_url=server.base_url + BUCKET_MOUNT)
+        assert print_file_is_reachable(artworks=artwork(), storage=storage).passed
+        gone = print_file_is_reachable(artworks=artwork(print_path="u/gone.png"), storage=storage)
+        assert not gone.passed and "missing" in gone.metadata["problems"].text
+        text = print_file_is_reachable(artworks=artwork(print_path="u/a.txt"), storage=storage)
+        assert not text.passed and "not an image" in text.metadata["problems"].text
+    unserved = print_file_is_reachable(artworks=artwork(), storage=storage)  # server stopped
+    assert not unserved.passed and "cannot be fetched" in unserved.metadata["problems"].text
 
 
 def test_product_check_catches_missing_and_unconnected_variants():
