@@ -12,6 +12,12 @@ concurrency:
     default_limit: 4
   runs:
     max_concurrent_runs: 4
+    tag_concurrency_limits:
+      # Never two runs on the same artwork at once (a second line of defence for exactly-once).
+      - key: dagster/partition
+        value:
+          applyLimitPerUniqueValue: true
+        limit: 1
 run_monitoring:
   enabled: true
   free_slots_after_run_end_seconds: 30
