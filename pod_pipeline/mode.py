@@ -10,20 +10,15 @@ import os
 from dataclasses import dataclass
 from typing import Mapping
 
-from dagster import EnvVar
-
 from pod_pipeline.gelato.resource import GelatoResource
-from pod_pipeline.resources import CatalogResource, CopywriterResource, SettingsResource, StorageResource
+from pod_pipeline.environment import ConfigurationError, catalog_resource, secret, storage_resource
+from pod_pipeline.resources import CopywriterResource, SettingsResource
 
 DEMO, PRODUCTION = "demo", "production"
 SANDBOX_DEFAULT_URL = "http://127.0.0.1:8790"
 SANDBOX_DEFAULT_KEY = "sandbox-key"
 # Production names every part explicitly: a default here would quietly be a stand-in.
 PRODUCTION_REQUIRED = ("GELATO_API_KEY", "POD_STORAGE", "POD_CATALOG_URL", "POD_COPYWRITER")
-
-
-class ConfigurationError(RuntimeError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -45,12 +40,8 @@ def build_resources(env: Mapping[str, str] = os.environ) -> dict:
     mode = current_mode(env)
     common = {
         "settings": SettingsResource(path=env.get("POD_SETTINGS") or None),
-        "storage": StorageResource(
-            kind=env.get("POD_STORAGE", "local"),
-            local_root=env.get("POD_BUCKET_DIR", ".pod/bucket"),
-            public_base_url=env.get("POD_BUCKET_URL") or None,
-        ),
-        "catalog": CatalogResource(url=env.get("POD_CATALOG_URL", "sqlite:///.pod/catalog.db")),
+        "storage": storage_resource(env),
+        "catalog": catalog_resource(env),
         "copywriter": CopywriterResource(kind=env.get("POD_COPYWRITER", "offline")),
     }
     if mode.name == DEMO:
@@ -67,7 +58,7 @@ def build_resources(env: Mapping[str, str] = os.environ) -> dict:
                 f"POD_MODE=production needs {', '.join(missing)}; set it in the environment "
                 "(see .env.example) — production never falls back to the sandbox"
             )
-        gelato = GelatoResource(api_key=EnvVar("GELATO_API_KEY"),
+        gelato = GelatoResource(api_key=secret(env, "GELATO_API_KEY"),
                                 ecommerce_url=env.get("GELATO_ECOMMERCE_URL", GelatoResource.model_fields["ecommerce_url"].default),
                                 product_url=env.get("GELATO_PRODUCT_URL", GelatoResource.model_fields["product_url"].default))
     return {**common, "gelato": gelato}

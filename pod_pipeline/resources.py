@@ -27,27 +27,44 @@ class SettingsResource(ConfigurableResource):
 
 
 class StorageResource(ConfigurableResource):
-    """Where uploads live. `local`: a folder laid out like the Supabase bucket."""
+    """Where uploads live. `local`: a folder laid out like the Supabase bucket; `supabase`: the
+    Storage bucket, new uploads found through `storage.objects` on the direct connection."""
 
     kind: str = Field(default="local", description="local (embedded) or supabase (production).")
     local_root: str = Field(default=".pod/bucket", description="Folder of the local bucket.")
     public_base_url: str | None = Field(default=None, description="URL the local bucket is served at.")
+    supabase_url: str | None = Field(default=None, description="SUPABASE_URL.")
+    service_role_key: str | None = Field(default=None, description="SUPABASE_SERVICE_ROLE_KEY (from the env).")
+    bucket: str = Field(default="artwork", description="Storage bucket artists upload to.")
+    database_url: str | None = Field(default=None, description="SUPABASE_DB_URL, for the upload cursor.")
+    signed_url_seconds: int = Field(default=6 * 3600, description="Life of the print-file URLs Gelato fetches.")
 
     def open(self) -> ArtworkStorage:
         if self.kind == "local":
             return LocalFolderStorage(self.local_root, self.public_base_url)
-        raise ValueError(f"storage kind {self.kind!r} is not available in this build (POD_STORAGE)")
+        if self.kind == "supabase":
+            from pod_pipeline.storage.supabase import SupabaseStorage
+
+            return SupabaseStorage(supabase_url=self.supabase_url, service_role_key=self.service_role_key,
+                                   bucket=self.bucket, database_url=self.database_url,
+                                   signed_url_seconds=self.signed_url_seconds)
+        raise ValueError(f"storage kind {self.kind!r} is unknown (POD_STORAGE)")
 
 
 class CatalogResource(ConfigurableResource):
-    """The catalog database the storefront reads. `sqlite:///path` in embedded mode."""
+    """The catalog database the storefront reads: `sqlite:///path` (embedded) or the Supabase
+    Postgres over a direct connection (`postgresql://…`)."""
 
     url: str = Field(default="sqlite:///.pod/catalog.db", description="Catalog database URL (POD_CATALOG_URL).")
 
     def open(self) -> Catalog:
         if self.url.startswith("sqlite:///"):
             return SqliteCatalog(Path(self.url.removeprefix("sqlite:///")))
-        raise ValueError(f"catalog URL {self.url!r} is not supported in this build (POD_CATALOG_URL)")
+        if self.url.startswith(("postgresql://", "postgres://")):
+            from pod_pipeline.catalog.postgres import PostgresCatalog
+
+            return PostgresCatalog(self.url)
+        raise ValueError(f"catalog URL {self.url!r} is not supported (POD_CATALOG_URL)")
 
 
 class CopywriterResource(ConfigurableResource):

@@ -2,6 +2,7 @@
 validates, and each dagster.yaml the project ships or writes builds a working instance."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -62,3 +63,33 @@ def test_demo_mode_points_gelato_at_the_sandbox():
     resources = build_resources({"POD_SANDBOX_URL": "http://127.0.0.1:9999"})
     assert resources["gelato"].ecommerce_url == "http://127.0.0.1:9999/v1"
     assert resources["gelato"].product_url == "http://127.0.0.1:9999/v3"
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"POD_STORAGE": "s3"}, "POD_STORAGE must be one of"),
+    ({"POD_STORAGE": "supabase"}, "SUPABASE_URL is not set"),
+    ({"POD_STORAGE": "supabase", "SUPABASE_URL": "project.supabase.co", "SUPABASE_SERVICE_ROLE_KEY": "k"},
+     "SUPABASE_URL must be an http(s) URL"),
+    ({"POD_STORAGE": "supabase", "SUPABASE_URL": "https://p.supabase.co"}, "SUPABASE_SERVICE_ROLE_KEY is not set"),
+    ({"POD_STORAGE": "supabase", "SUPABASE_URL": "https://p.supabase.co", "SUPABASE_SERVICE_ROLE_KEY": "k",
+      "SUPABASE_DB_URL": "mysql://x"}, "SUPABASE_DB_URL must be a postgresql://"),
+    ({"POD_STORAGE": "supabase", "SUPABASE_URL": "https://p.supabase.co", "SUPABASE_SERVICE_ROLE_KEY": "k",
+      "POD_SIGNED_URL_SECONDS": "5m"}, "POD_SIGNED_URL_SECONDS"),
+    ({"POD_CATALOG_URL": "postgres-db"}, "POD_CATALOG_URL must be"),
+])
+def test_a_missing_or_malformed_variable_is_named(env, message):
+    with pytest.raises(ConfigurationError, match=re.escape(message)):
+        build_resources(env)
+
+
+def test_secrets_from_the_process_environment_are_held_by_name(monkeypatch):
+    from dagster import EnvVar
+
+    env = {"POD_STORAGE": "supabase", "SUPABASE_URL": "https://p.supabase.co",
+           "SUPABASE_SERVICE_ROLE_KEY": "service-secret", "POD_CATALOG_URL": "postgresql://u:pw@h/db"}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    resources = build_resources(os.environ)
+    assert isinstance(resources["storage"].service_role_key, EnvVar)
+    assert isinstance(resources["catalog"].url, EnvVar)
+    assert "service-secret" not in repr(resources) and "pw@" not in repr(resources)

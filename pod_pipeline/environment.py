@@ -1,0 +1,79 @@
+"""Reading the environment into resources, with an error that names every missing or malformed
+variable. Storage and catalog kinds are chosen independently of POD_MODE (which only decides
+between the Gelato sandbox and the real Gelato), so Supabase can be tried against the sandbox."""
+
+from __future__ import annotations
+
+import os
+from typing import Mapping
+from urllib.parse import urlparse
+
+from dagster import EnvVar
+
+from pod_pipeline.resources import CatalogResource, StorageResource
+
+STORAGE_KINDS = ("local", "supabase")
+DEFAULT_SIGNED_URL_SECONDS = 6 * 3600  # Gelato fetches asynchronously: hours, not minutes
+
+
+class ConfigurationError(RuntimeError):
+    pass
+
+
+def secret(env: Mapping[str, str], name: str) -> str | EnvVar:
+    """A secret (key, or URL with a password) as Dagster should hold it: by variable name when it
+    comes from the process environment, so the UI and run config never show the value. Callers
+    that pass their own mapping (tests, the demo) get the literal."""
+    value = env[name]
+    return EnvVar(name) if os.environ.get(name) == value else value
+
+
+def _is_url(value: str, schemes: tuple[str, ...]) -> bool:
+    parsed = urlparse(value)
+    return parsed.scheme in schemes and bool(parsed.netloc)
+
+
+def _problems_for_supabase(env: Mapping[str, str]) -> list[str]:
+    problems = []
+    if not env.get("SUPABASE_URL"):
+        problems.append("SUPABASE_URL is not set (https://<project-ref>.supabase.co)")
+    elif not _is_url(env["SUPABASE_URL"], ("https", "http")):
+        problems.append("SUPABASE_URL must be an http(s) URL like https://<project-ref>.supabase.co")
+    if not env.get("SUPABASE_SERVICE_ROLE_KEY"):
+        problems.append("SUPABASE_SERVICE_ROLE_KEY is not set (Project settings → API → service_role)")
+    db_url = env.get("SUPABASE_DB_URL")
+    if db_url and not _is_url(db_url, ("postgresql", "postgres")):
+        problems.append("SUPABASE_DB_URL must be a postgresql:// URL (the direct database connection)")
+    seconds = env.get("POD_SIGNED_URL_SECONDS")
+    if seconds is not None and (not seconds.isdigit() or int(seconds) < 600):
+        problems.append("POD_SIGNED_URL_SECONDS must be a whole number of seconds, at least 600")
+    return problems
+
+
+def storage_resource(env: Mapping[str, str]) -> StorageResource:
+    kind = env.get("POD_STORAGE", "local")
+    if kind not in STORAGE_KINDS:
+        raise ConfigurationError(f"POD_STORAGE must be one of {', '.join(STORAGE_KINDS)}, not {kind!r}")
+    if kind == "local":
+        return StorageResource(kind="local", local_root=env.get("POD_BUCKET_DIR", ".pod/bucket"),
+                               public_base_url=env.get("POD_BUCKET_URL") or None)
+    problems = _problems_for_supabase(env)
+    if problems:
+        raise ConfigurationError("POD_STORAGE=supabase: " + "; ".join(problems))
+    return StorageResource(
+        kind="supabase",
+        supabase_url=env["SUPABASE_URL"],
+        service_role_key=secret(env, "SUPABASE_SERVICE_ROLE_KEY"),
+        bucket=env.get("SUPABASE_BUCKET", "artwork"),
+        database_url=secret(env, "SUPABASE_DB_URL") if env.get("SUPABASE_DB_URL") else None,
+        signed_url_seconds=int(env.get("POD_SIGNED_URL_SECONDS", DEFAULT_SIGNED_URL_SECONDS)),
+    )
+
+
+def catalog_resource(env: Mapping[str, str]) -> CatalogResource:
+    url = env.get("POD_CATALOG_URL", "sqlite:///.pod/catalog.db")
+    if url.startswith("sqlite:///"):
+        return CatalogResource(url=url)
+    if not _is_url(url, ("postgresql", "postgres")):
+        raise ConfigurationError("POD_CATALOG_URL must be sqlite:///<path> or a postgresql:// URL")
+    return CatalogResource(url=secret(env, "POD_CATALOG_URL"))
