@@ -119,6 +119,14 @@ def _bench_artwork_step(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_sensor(args: argparse.Namespace) -> int:
+    from pod_pipeline.benchmarks.sensor_scan import measure_sensor_scan
+
+    report = measure_sensor_scan(args.existing, args.new, args.database_url)
+    print(json.dumps(report) if args.json else "\n".join(f"{k}: {v}" for k, v in report.items()))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pod-pipeline", description="Artwork uploads in, print-on-demand products out.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -163,6 +171,16 @@ def build_parser() -> argparse.ArgumentParser:
     settings.add_argument("path", nargs="?")
     settings.set_defaults(func=_validate_settings)
 
+    from pod_pipeline.db import migrate as db_migrate
+
+    db = commands.add_parser("db", help="The Supabase database.", description="Supabase database tasks.")
+    db_commands = db.add_subparsers(dest="db", required=True)
+    migrate = db_commands.add_parser(
+        "migrate", help="Apply supabase/migrations (once each, in order).",
+        description="Apply supabase/migrations to --database-url, else $SUPABASE_DB_URL, else $DATABASE_URL.")
+    db_migrate.add_arguments(migrate)
+    migrate.set_defaults(func=db_migrate.run)
+
     bench = commands.add_parser("bench", help="Benchmarks the project keeps.", description="Benchmarks.")
     benches = bench.add_subparsers(dest="bench", required=True)
     memory = benches.add_parser("artwork-memory", help="Peak memory of artwork processing on a big PNG.",
@@ -179,6 +197,14 @@ def build_parser() -> argparse.ArgumentParser:
     step.add_argument("--orientation", type=int, default=1, choices=range(1, 9),
                       help="EXIF orientation to embed; not 1 forces a normalised print file.")
     step.set_defaults(func=_bench_artwork_step)
+    scan = benches.add_parser("sensor", help="Sensor tick time to find new uploads among existing objects.",
+                              description="Fill a throw-away database's storage.objects with N objects, add M "
+                              "uploads, and time the tick that finds them (local Postgres).")
+    scan.add_argument("--existing", type=int, default=100_000)
+    scan.add_argument("--new", type=int, default=100)
+    scan.add_argument("--database-url", default=None, help="Server to make the throw-away database on.")
+    scan.add_argument("--json", action="store_true")
+    scan.set_defaults(func=_bench_sensor)
     return parser
 
 

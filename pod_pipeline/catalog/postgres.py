@@ -1,0 +1,279 @@
+"""The catalog on Supabase's Postgres (production), schema from `supabase/migrations`.
+
+Why a direct Postgres connection (psycopg2) and not PostgREST (supabase-py's `table()` calls) for
+the pipeline's writes:
+* Speed: every catalog call here is ONE statement in ONE round trip on a connection the process
+  keeps open. Through PostgREST each call is an HTTPS request to the API gateway, which then runs
+  the same SQL on its own connection: a second hop and JSON encoding both ways, per transition.
+* Transactions: `replace_variants` removes the variants a template dropped and upserts the rest
+  as one atomic write (two statements sent together, one round trip). PostgREST runs one
+  statement per request, so a batch over two requests could leave a half-replaced product.
+* Atomic claims: `claim_create` is a conditional UPDATE ... RETURNING (only when no Gelato id
+  and no fresh claim) plus its ledger row, in one statement. PostgREST can filter a PATCH and
+  return rows, but not express `create_attempts + 1` or a lease relative to the database clock;
+  that would need an RPC function, i.e. the same SQL hidden in the schema.
+* RLS is unaffected: the pipeline connects as the table owner (or service_role), both bypass
+  RLS exactly as the service-role key does through PostgREST; users keep reading via PostgREST.
+
+Semantics mirror `SqliteCatalog` (the embedded catalog): `upsert_product` never clears
+Gelato-owned columns, `claim_create` is one conditional update, `update_product` validates
+columns and status. Differences that follow from the schema: user ids and product ids are
+UUIDs (a non-UUID user id is refused with a clear error), `updated_at` is the database clock
+(set by trigger, whatever a caller passes), and times in claims use the database clock too.
+
+Types: Decimal <-> numeric(12,2), datetime <-> timestamptz, tags list <-> text[],
+webhook payloads -> jsonb.
+
+Connections: one per catalog object, opened on first use, autocommit (a statement is its own
+transaction), re-opened after a broken connection or a fork; reads are retried once on a broken
+connection, writes are not (their effect may have landed). psycopg2 uses no server-side prepared
+statements, so the URL may also be Supabase's transaction pooler.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from typing import Any, Callable, Iterable, TypeVar
+
+import psycopg2
+from psycopg2.extras import Json
+
+from pod_pipeline.catalog.base import Catalog
+from pod_pipeline.catalog.rows import ArtworkRow, ProductRow, VariantRow, check_product_status
+
+T = TypeVar("T")
+
+_ARTWORK_COLUMNS = list(ArtworkRow.model_fields)
+_PRODUCT_COLUMNS = list(ProductRow.model_fields)
+_VARIANT_COLUMNS = list(VariantRow.model_fields)
+# Columns the pipeline learns from Gelato; a listing upsert must not wipe them (as in SQLite).
+_GELATO_OWNED = {"gelato_product_id", "external_id", "publishing_error_code", "create_attempts", "intent_at",
+                 "published_at"}
+# The database's trigger owns updated_at: writers never send it.
+_DB_OWNED = {"updated_at"}
+
+
+def _is_uuid(value: Any) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def _require_uuid(value: Any, what: str) -> None:
+    if not _is_uuid(value):
+        raise ValueError(
+            f"{what} {value!r} is not a UUID. The Postgres (Supabase) catalog stores Supabase user ids, i.e. the "
+            "first folder of the upload path `<user uuid>/<file>`, and uuid5 product ids (product_id_for); "
+            "demo-mode owners that are not UUIDs only fit the SQLite catalog.")
+
+
+def _select(table: str, columns: list[str]) -> str:
+    # uuids read back as text whatever adapters another library registered in this process
+    return "select " + ", ".join(f"{c}::text as {c}" if c in ("id", "user_id", "product_id") else c
+                                 for c in columns) + f" from public.{table}"
+
+
+def _upsert(table: str, columns: list[str], conflict: str, update: Callable[[str], str]) -> str:
+    """`insert ... on conflict do update` with one %s placeholder per column."""
+    sets = ", ".join(f"{c} = {update(c)}" for c in columns if c not in conflict.split(", "))
+    return (f"insert into public.{table} ({', '.join(columns)}) values ({', '.join(['%s'] * len(columns))}) "
+            f"on conflict ({conflict}) do update set {sets}")
+
+
+_ARTWORK_WRITE = [c for c in _ARTWORK_COLUMNS if c not in _DB_OWNED]
+_PRODUCT_WRITE = [c for c in _PRODUCT_COLUMNS if c not in _DB_OWNED]
+_UPSERT_ARTWORK = _upsert("artwork", _ARTWORK_WRITE, "id", lambda c: f"excluded.{c}")
+_UPSERT_PRODUCT = _upsert("product", _PRODUCT_WRITE, "id", lambda c: (
+    f"coalesce(product.{c}, excluded.{c})" if c in _GELATO_OWNED else f"excluded.{c}"))
+_VARIANT_ROW = "(" + ", ".join(["%s"] * len(_VARIANT_COLUMNS)) + ")"
+_UPSERT_VARIANTS = (f"insert into public.variant ({', '.join(_VARIANT_COLUMNS)}) values {{rows}} "
+                    f"on conflict (product_id, template_variant_id) do update set "
+                    + ", ".join(f"{c} = excluded.{c}" for c in _VARIANT_COLUMNS
+                                if c not in ("product_id", "template_variant_id")))
+# The claim and its ledger row in one statement. The lease is measured on the database clock, so
+# run processes on different machines agree on it. A `creating` row with no intent_at is not
+# claimable (NULL comparison), exactly as in the SQLite catalog.
+_CLAIM = """
+with claimed as (
+  update public.product
+     set status = 'creating', create_attempts = create_attempts + 1, intent_at = now()
+   where id = %(id)s and gelato_product_id is null
+     and (status <> 'creating' or intent_at < now() - make_interval(secs => %(lease)s))
+  returning id, create_attempts, intent_at
+), ledger as (
+  insert into public.publish_intent (product_id, attempt, claimed_at, lease_seconds)
+  select id, create_attempts, intent_at, %(lease)s from claimed
+)
+select create_attempts from claimed
+"""
+
+
+class PostgresCatalog(Catalog):
+    kind = "postgres"
+
+    def __init__(self, database_url: str, *, connect_timeout: int = 10):
+        self.database_url = database_url
+        self.connect_timeout = connect_timeout
+        self._conn = None
+        self._pid: int | None = None
+        self._lock = threading.Lock()  # one statement at a time on the shared connection
+
+    def __repr__(self) -> str:  # never show the URL: it carries the database password
+        return "PostgresCatalog(...)"
+
+    # -- connection --------------------------------------------------------------------------
+    def _connection(self):
+        if self._conn is not None and self._pid != os.getpid():
+            self._conn = None  # inherited through fork: the parent owns that socket, never close it here
+        if self._conn is None or self._conn.closed:
+            conn = psycopg2.connect(self.database_url, application_name="pod_pipeline catalog",
+                                    connect_timeout=self.connect_timeout)
+            conn.autocommit = True
+            self._conn, self._pid = conn, os.getpid()
+        return self._conn
+
+    def _run(self, work: Callable[[Any], T], *, retry: bool = False) -> T:
+        for attempt in (1, 2):
+            with self._lock:
+                conn = self._connection()
+                try:
+                    with conn.cursor() as cur:
+                        return work(cur)
+                except (psycopg2.OperationalError, psycopg2.InterfaceError):
+                    if not conn.closed:
+                        raise  # the statement failed, the connection is fine: not ours to retry
+                    self._conn = None
+                    if not retry or attempt == 2:
+                        raise
+        raise AssertionError("unreachable")
+
+    def _fetch(self, sql: str, params: Any, many: bool = False) -> Any:
+        def work(cur):
+            cur.execute(sql, params)
+            return cur.fetchall() if many else cur.fetchone()
+        return self._run(work, retry=True)
+
+    def _write(self, sql: str, params: Any) -> None:
+        self._run(lambda cur: cur.execute(sql, params))
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None and self._pid == os.getpid():
+                self._conn.close()
+            self._conn = None
+
+    def __enter__(self) -> PostgresCatalog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- artworks ----------------------------------------------------------------------------
+    def upsert_artwork(self, row: ArtworkRow) -> None:
+        _require_uuid(row.user_id, "artwork user_id")
+        self._write(_UPSERT_ARTWORK, [getattr(row, c) for c in _ARTWORK_WRITE])
+
+    def set_artwork_status(self, artwork_id: str, status: str, reason: str | None = None) -> None:
+        # Same validation as SQLite (pydantic's ValidationError on an unknown status).
+        ArtworkRow.model_validate({"id": artwork_id, "user_id": "", "path": "", "version": "", "status": status})
+        self._write("update public.artwork set status = %s, reason = %s where id = %s", (status, reason, artwork_id))
+
+    def get_artwork(self, artwork_id: str) -> ArtworkRow | None:
+        found = self._fetch(_select("artwork", _ARTWORK_COLUMNS) + " where id = %s", (artwork_id,))
+        return ArtworkRow.model_validate(dict(zip(_ARTWORK_COLUMNS, found))) if found else None
+
+    # -- products ----------------------------------------------------------------------------
+    def upsert_product(self, row: ProductRow) -> None:
+        _require_uuid(row.id, "product id")
+        _require_uuid(row.user_id, "product user_id")
+        self._write(_UPSERT_PRODUCT, [getattr(row, c) for c in _PRODUCT_WRITE])
+
+    def update_product(self, product_id: str, **fields: Any) -> None:
+        unknown = set(fields) - set(_PRODUCT_COLUMNS)
+        if unknown:
+            raise ValueError(f"unknown product columns: {sorted(unknown)}")
+        if "status" in fields:
+            check_product_status(fields["status"])
+        if "user_id" in fields:
+            _require_uuid(fields["user_id"], "product user_id")
+        if not _is_uuid(product_id):
+            return  # no such product can exist; SQLite's update matches no row either
+        values = {c: v for c, v in fields.items() if c not in _DB_OWNED}
+        # With nothing else to set, still touch the row (the trigger stamps updated_at), as SQLite does.
+        assignments = ", ".join(f"{c} = %s" for c in values) or "updated_at = now()"
+        self._write(f"update public.product set {assignments} where id = %s", [*values.values(), product_id])
+
+    def claim_create(self, product_id: str, lease_seconds: float) -> int | None:
+        if not _is_uuid(product_id):
+            return None
+
+        def work(cur):
+            cur.execute(_CLAIM, {"id": product_id, "lease": float(lease_seconds)})
+            claimed = cur.fetchone()
+            return claimed[0] if claimed else None
+        return self._run(work)  # never retried: a lost answer may hide a won claim
+
+    def product_with_gelato_id(self, gelato_product_id: str) -> ProductRow | None:
+        found = self._fetch(_select("product", _PRODUCT_COLUMNS) + " where gelato_product_id = %s",
+                            (gelato_product_id,))
+        return _product(found) if found else None
+
+    def get_product(self, product_id: str) -> ProductRow | None:
+        if not _is_uuid(product_id):
+            return None
+        found = self._fetch(_select("product", _PRODUCT_COLUMNS) + " where id = %s", (product_id,))
+        return _product(found) if found else None
+
+    def products_for(self, artwork_id: str) -> list[ProductRow]:
+        # collate "C": byte order, the order SQLite returns
+        rows = self._fetch(_select("product", _PRODUCT_COLUMNS) + ' where artwork_id = %s order by template_id collate "C"',
+                           (artwork_id,), many=True)
+        return [_product(r) for r in rows]
+
+    # -- variants ----------------------------------------------------------------------------
+    def replace_variants(self, product_id: str, rows: list[VariantRow]) -> None:
+        """One round trip, one transaction: drop the variants not in `rows`, upsert the rest.
+        Upserting (rather than delete-all + insert) keeps unchanged variants as UPDATEs for
+        Realtime subscribers; DELETE events reach every subscriber unfiltered."""
+        _require_uuid(product_id, "product id")
+        strangers = sorted({r.product_id for r in rows} - {product_id})
+        if strangers:
+            raise ValueError(f"replace_variants({product_id!r}) got rows of other products: {strangers}")
+
+        def work(cur):
+            statements = [cur.mogrify("delete from public.variant where product_id = %s "
+                                      "and template_variant_id <> all(%s::text[])",
+                                      (product_id, [r.template_variant_id for r in rows])).decode()]
+            if rows:
+                values = ", ".join(cur.mogrify(_VARIANT_ROW, [getattr(r, c) for c in _VARIANT_COLUMNS]).decode()
+                                   for r in rows)
+                statements.append(_UPSERT_VARIANTS.format(rows=values))
+            # Several statements in one simple query run as one implicit transaction (autocommit).
+            cur.execute(";\n".join(statements))
+        self._run(work, retry=True)
+
+    def variants_for(self, product_id: str) -> list[VariantRow]:
+        if not _is_uuid(product_id):
+            return []
+        rows = self._fetch(_select("variant", _VARIANT_COLUMNS)
+                           + ' where product_id = %s order by template_variant_id collate "C"', (product_id,), many=True)
+        return [VariantRow.model_validate(dict(zip(_VARIANT_COLUMNS, r))) for r in rows]
+
+    # -- Gelato webhooks (Postgres only, for the webhook receiver) -----------------------------
+    def record_webhook_event(self, event_id: str, event: str, store_product_id: str | None, payload: Any) -> bool:
+        """Store a webhook delivery once; True when `event_id` is new, False for a redelivery."""
+        def work(cur):
+            cur.execute("insert into public.gelato_event (id, event, store_product_id, payload) values (%s, %s, %s, %s) "
+                        "on conflict (id) do nothing returning id", (event_id, event, store_product_id, Json(payload)))
+            return cur.fetchone() is not None
+        return self._run(work)  # not retried: a lost answer would turn "new" into "seen"
+
+
+def _product(found: Iterable[Any]) -> ProductRow:
+    data = dict(zip(_PRODUCT_COLUMNS, found))
+    data["tags"] = list(data["tags"] or [])
+    return ProductRow.model_validate(data)

@@ -1,0 +1,519 @@
+"""A stand-in for the Supabase Storage HTTP API (`/storage/v1`), for tests: the real storage
+server cannot be installed here. It answers the routes supabase-py's Storage client
+(storage3 2.34.1) calls for list / upload / update / download / remove / signed URLs, the way the
+storage server does (routes, bodies, error shapes), and keeps its objects where Supabase keeps
+them: rows in a real Postgres `storage.objects` (see `schema.py`), bytes in a folder.
+
+Faithful on purpose:
+- Errors are the storage server's JSON, `{"statusCode": "404", "error": "not_found", "message":
+  "Object not found"}`, sent with HTTP **400** for every 4xx (the real status is the body's
+  `statusCode`, which is what storage3 reports) and 500 for server errors. The only non-400
+  refusal is the API gateway's **401** when the `apikey` header is missing or not a project key.
+- `Authorization: Bearer <JWT>` is verified with the project's JWT secret (bad or missing:
+  `statusCode` 403, `Unauthorized`). `service_role` sees and writes everything; `authenticated`
+  users only objects under their own folder (`<sub>/…`, the per-user Storage policy, applied here
+  in Python because the stand-in connects as a superuser) and their uploads get `owner_id = sub`;
+  `anon` nothing. Objects a caller may not see are "Object not found", as under RLS.
+- Upload: multipart (what supabase-py sends) or a raw body; `x-upsert: true` overwrites (keeps
+  `id` and `created_at`, bumps `updated_at`, new `version`), otherwise an existing name is
+  `409 Duplicate`. `metadata` holds `eTag` (quoted MD5), `size`, `mimetype` (the file part's
+  content type), `cacheControl`, `lastModified`, `contentLength`, `httpStatusCode`.
+- Signed URLs: `POST /object/sign/{bucket}/{path}` checks the object exists and answers
+  `{"signedURL": "/object/sign/{bucket}/{path}?token=<JWT {url, iat, exp}>"}`; the GET needs no
+  headers; a bad, expired or other-object token is 400 (`InvalidJWT` / `InvalidSignature`).
+- List (`POST /object/list/{bucket}`): one folder level under `prefix` (a `/` is added), folders
+  first as rows with `id: null`, then files ordered by `sortBy`, `limit`/`offset` over the whole,
+  `search` as a case-insensitive name prefix; timestamps as JavaScript would print them
+  (milliseconds, `Z`).
+
+Not modelled: image transformations, resumable (TUS) and S3 uploads, bucket management routes,
+size / MIME limits of buckets, `list-v2`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any, Iterable
+
+import jwt
+import psycopg2
+import psycopg2.errors
+from psycopg2.extras import Json
+from psycopg2.pool import ThreadedConnectionPool
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+
+STORAGE_PREFIX = "/storage/v1"
+DEFAULT_MIMETYPE = "text/plain;charset=UTF-8"
+BEARER = re.compile(r"^Bearer\s+", re.IGNORECASE)
+
+
+class StorageError(Exception):
+    """An error as the storage server renders it."""
+
+    def __init__(self, status: int, error: str, message: str, code: str | None = None):
+        super().__init__(message)
+        self.status, self.error, self.message, self.code = status, error, message, code or error
+
+    def response(self) -> JSONResponse:
+        http_status = 500 if self.status >= 500 else (401 if self.status == 401 else 400)
+        return JSONResponse({"statusCode": str(self.status), "code": self.code, "error": self.error,
+                             "message": self.message}, status_code=http_status)
+
+
+def not_found() -> StorageError:
+    return StorageError(404, "not_found", "Object not found", "NoSuchKey")
+
+
+def bad_request(message: str) -> StorageError:
+    """A request the route's schema refuses (what Fastify's validation answers)."""
+    return StorageError(400, "Bad Request", message, "InvalidRequest")
+
+
+def no_such_bucket() -> StorageError:
+    return StorageError(404, "Bucket not found", "Bucket not found", "NoSuchBucket")
+
+
+def js_time(value: datetime | None) -> str | None:
+    """A timestamp the way the storage server (Node) prints it: UTC, milliseconds, `Z`."""
+    if value is None:
+        return None
+    value = value.astimezone(timezone.utc)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@dataclass(frozen=True)
+class Caller:
+    role: str
+    sub: str | None
+
+    def may_access(self, name: str, user_folders: bool) -> bool:
+        if self.role == "service_role":
+            return True
+        if self.role == "authenticated" and self.sub:
+            return (not user_folders) or name.split("/", 1)[0] == self.sub
+        return False
+
+
+@dataclass(frozen=True)
+class FilePart:
+    data: bytes
+    content_type: str | None
+
+
+def parse_multipart(body: bytes, content_type: str) -> tuple[dict[str, str], FilePart | None]:
+    """multipart/form-data → (text fields, the first file part). Small and strict on purpose
+    (python-multipart is not a dependency of the project)."""
+    match = re.search(r'boundary="?([^";]+)"?', content_type)
+    if not match:
+        raise StorageError(400, "InvalidRequest", "multipart body without a boundary")
+    delimiter = b"--" + match.group(1).encode("latin-1")
+    fields: dict[str, str] = {}
+    file: FilePart | None = None
+    for chunk in body.split(delimiter)[1:]:
+        if chunk.startswith(b"--"):
+            break
+        chunk = chunk[2:] if chunk.startswith(b"\r\n") else chunk
+        chunk = chunk[:-2] if chunk.endswith(b"\r\n") else chunk
+        head, sep, data = chunk.partition(b"\r\n\r\n")
+        if not sep:
+            continue
+        headers = {}
+        for line in head.decode("utf-8", "replace").split("\r\n"):
+            key, _, value = line.partition(":")
+            headers[key.strip().lower()] = value.strip()
+        disposition = headers.get("content-disposition", "")
+        name = re.search(r'\bname="([^"]*)"', disposition)
+        if "filename=" in disposition:
+            if file is None:
+                file = FilePart(data, headers.get("content-type"))
+        elif name:
+            fields[name.group(1)] = data.decode("utf-8", "replace")
+    return fields, file
+
+
+def cache_control_of(value: str | None) -> str:
+    value = (value or "3600").strip()
+    return f"max-age={value}" if value.isdigit() else value
+
+
+class ObjectStore:
+    """storage.buckets / storage.objects rows in Postgres, bytes in `files_dir/<bucket>/<version>`."""
+
+    def __init__(self, database_url: str, files_dir: Path, pool_size: int = 8):
+        self.database_url = database_url
+        self.files_dir = Path(files_dir)
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        self._pool_size = pool_size
+        self._pool: ThreadedConnectionPool | None = None
+        self._lock = threading.Lock()
+
+    def _connection(self):
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadedConnectionPool(1, self._pool_size, self.database_url,
+                                                    application_name="storage stand-in")
+            return self._pool
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.closeall()
+                self._pool = None
+
+    def _run(self, work):
+        pool = self._connection()
+        conn = pool.getconn()
+        try:
+            with conn:
+                with conn.cursor() as cur:
+                    return work(cur)
+        finally:
+            pool.putconn(conn)
+
+    def file_path(self, bucket: str, version: str) -> Path:
+        return self.files_dir / bucket / version
+
+    @staticmethod
+    def _require_bucket(cur, bucket: str) -> dict[str, Any]:
+        cur.execute("select id, public from storage.buckets where id = %s", (bucket,))
+        row = cur.fetchone()
+        if row is None:
+            raise no_such_bucket()
+        return {"id": row[0], "public": bool(row[1])}
+
+    def bucket(self, bucket: str) -> dict[str, Any]:
+        return self._run(lambda cur: self._require_bucket(cur, bucket))
+
+    def find(self, bucket: str, name: str) -> dict[str, Any] | None:
+        def work(cur):
+            self._require_bucket(cur, bucket)
+            cur.execute("select id::text, version, metadata, updated_at from storage.objects "
+                        "where bucket_id = %s and name = %s", (bucket, name))
+            row = cur.fetchone()
+            return None if row is None else {"id": row[0], "version": row[1], "metadata": row[2] or {},
+                                             "updated_at": row[3]}
+        return self._run(work)
+
+    def put(self, bucket: str, name: str, data: bytes, mimetype: str, cache_control: str,
+            user_metadata: Any, owner: str | None, upsert: bool, must_exist: bool) -> str:
+        version = str(uuid.uuid4())
+        target = self.file_path(bucket, version)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{version}.partial")
+        partial.write_bytes(data)
+        partial.replace(target)
+        now = datetime.now(timezone.utc)
+        metadata = {"eTag": f'"{hashlib.md5(data).hexdigest()}"', "size": len(data), "mimetype": mimetype,
+                    "cacheControl": cache_control, "lastModified": format_datetime(now, usegmt=True),
+                    "contentLength": len(data), "httpStatusCode": 200}
+        owner_uuid = owner if owner and _is_uuid(owner) else None
+        user_json = Json(user_metadata) if user_metadata is not None else None
+
+        def work(cur):
+            self._require_bucket(cur, bucket)
+            cur.execute("select id::text, version from storage.objects where bucket_id = %s and name = %s "
+                        "for update", (bucket, name))
+            existing = cur.fetchone()
+            if existing is not None and not (upsert or must_exist):
+                raise StorageError(409, "Duplicate", "The resource already exists", "ResourceAlreadyExists")
+            if existing is None and must_exist:
+                raise not_found()
+            if existing is not None:
+                cur.execute(
+                    "update storage.objects set metadata = %s, user_metadata = %s, version = %s, owner = %s, "
+                    "owner_id = %s, updated_at = now(), last_accessed_at = now() where id = %s",
+                    (Json(metadata), user_json, version, owner_uuid, owner, existing[0]))
+                return existing[0], existing[1]
+            try:
+                cur.execute(
+                    "insert into storage.objects (bucket_id, name, owner, owner_id, metadata, user_metadata, version) "
+                    "values (%s, %s, %s, %s, %s, %s, %s) returning id::text",
+                    (bucket, name, owner_uuid, owner, Json(metadata), user_json, version))
+            except psycopg2.errors.UniqueViolation:  # a concurrent first upload of the same name
+                raise StorageError(409, "Duplicate", "The resource already exists", "ResourceAlreadyExists") from None
+            return cur.fetchone()[0], None
+
+        try:
+            object_id, old_version = self._run(work)
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
+        if old_version:
+            self.file_path(bucket, old_version).unlink(missing_ok=True)
+        return object_id
+
+    def remove(self, bucket: str, names: list[str]) -> list[dict[str, Any]]:
+        def work(cur):
+            self._require_bucket(cur, bucket)
+            cur.execute("delete from storage.objects where bucket_id = %s and name = any(%s) "
+                        "returning id::text, name, version, bucket_id, owner_id, updated_at, created_at, "
+                        "last_accessed_at, metadata", (bucket, names))
+            return cur.fetchall()
+        rows = self._run(work)
+        for row in rows:
+            if row[2]:
+                self.file_path(bucket, row[2]).unlink(missing_ok=True)
+        return [{"id": r[0], "name": r[1], "bucket_id": r[3], "owner_id": r[4], "updated_at": js_time(r[5]),
+                 "created_at": js_time(r[6]), "last_accessed_at": js_time(r[7]), "metadata": r[8]} for r in rows]
+
+    def search(self, bucket: str, prefix: str, search: str, limit: int, offset: int, column: str, order: str,
+               only_folder_of: str | None, see_nothing: bool) -> list[dict[str, Any]]:
+        """One folder level, as storage.search() answers the list route."""
+        if prefix and not prefix.endswith("/"):
+            prefix += "/"
+        level = len(prefix.split("/"))
+        column = column if column in ("name", "updated_at", "created_at", "last_accessed_at") else "name"
+        order = "desc" if order == "desc" else "asc"
+        sort = f'name collate "C" {order}' if column == "name" else f'{column} {order}, name collate "C" {order}'
+        policy = ""
+        if see_nothing:
+            policy = " and false"
+        elif only_folder_of is not None:
+            policy = " and split_part(name, '/', 1) = %(sub)s"
+
+        def work(cur):
+            self._require_bucket(cur, bucket)
+            cur.execute(
+                "with objs as (select name, id, updated_at, created_at, last_accessed_at, metadata, "
+                "string_to_array(name, '/') as tokens from storage.objects "
+                "where bucket_id = %(bucket)s and lower(name) like lower(%(pattern)s) escape '\\'" + policy + ") "
+                "select name, id, updated_at, created_at, last_accessed_at, metadata from ("
+                " select 0 as grp, f.name, null::text as id, null::timestamptz as updated_at,"
+                "  null::timestamptz as created_at, null::timestamptz as last_accessed_at, null::jsonb as metadata"
+                "  from (select distinct tokens[%(level)s] as name from objs"
+                "        where array_length(tokens, 1) > %(level)s) f"
+                " union all"
+                " select 1, tokens[%(level)s], id::text, updated_at, created_at, last_accessed_at, metadata"
+                "  from objs where array_length(tokens, 1) = %(level)s"
+                ") e order by grp, (case when grp = 0 then name end) collate \"C\" " + order + ", " + sort +
+                " limit %(limit)s offset %(offset)s",
+                {"bucket": bucket, "pattern": escape_like(prefix + search) + "%", "level": level,
+                 "limit": limit, "offset": offset, "sub": only_folder_of})
+            return cur.fetchall()
+
+        return [{"name": r[0], "id": r[1], "updated_at": js_time(r[2]), "created_at": js_time(r[3]),
+                 "last_accessed_at": js_time(r[4]), "metadata": r[5]} for r in self._run(work)]
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+        return True
+    except ValueError:
+        return False
+
+
+def _check_key(name: str) -> None:
+    parts = name.split("/")
+    if not name or any(part in ("", ".", "..") for part in parts):
+        raise StorageError(400, "InvalidKey", f"Invalid key: {name}", "InvalidKey")
+
+
+def create_storage_app(database_url: str, files_dir: Path, jwt_secret: str, api_keys: Iterable[str],
+                       user_folders: bool = True) -> Starlette:
+    """The stand-in as an ASGI app, mounted at `/storage/v1` (so its base URL is a SUPABASE_URL).
+    `api_keys`: the project keys the gateway accepts in `apikey` (anon, service role);
+    `jwt_secret`: the project's JWT secret (verifies bearer tokens, signs URL tokens)."""
+    store = ObjectStore(database_url, files_dir)
+    accepted_keys = frozenset(api_keys)
+
+    def authenticate(request: Request) -> Caller:
+        apikey = request.headers.get("apikey")
+        if not apikey:
+            raise StorageError(401, "Unauthorized", "No API key found in request")
+        if apikey not in accepted_keys:
+            raise StorageError(401, "Unauthorized", "Invalid API key")
+        token = BEARER.sub("", request.headers.get("authorization", ""))
+        try:
+            payload = jwt.decode(token, jwt_secret, algorithms=["HS256"], options={"verify_aud": False})
+        except jwt.PyJWTError as error:
+            raise StorageError(403, "Unauthorized", str(error) or "Invalid JWT", "AccessDenied") from None
+        return Caller(role=str(payload.get("role") or "anon"), sub=payload.get("sub"))
+
+    def endpoint(handler):
+        async def wrapped(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except StorageError as error:
+                return error.response()
+            except psycopg2.Error as error:
+                return StorageError(500, "DatabaseError", str(error).strip(), "DatabaseError").response()
+        return wrapped
+
+    def object_params(request: Request) -> tuple[str, str]:
+        bucket, name = request.path_params["bucket"], request.path_params["path"]
+        _check_key(name)
+        return bucket, name
+
+    async def visible_object(caller: Caller, bucket: str, name: str) -> dict[str, Any]:
+        found = await run_in_threadpool(store.find, bucket, name)
+        if found is None or not caller.may_access(name, user_folders):
+            raise not_found()
+        return found
+
+    def serve(bucket: str, found: dict[str, Any], download: str | None = None) -> Response:
+        path = store.file_path(bucket, found["version"] or "")
+        if not path.is_file():
+            raise not_found()
+        metadata = found["metadata"]
+        headers = {"cache-control": metadata.get("cacheControl", "max-age=3600"),
+                   "etag": metadata.get("eTag", ""), "last-modified": metadata.get("lastModified", "")}
+        if download is not None:
+            headers["content-disposition"] = f'attachment; filename="{download or path.name}"'
+        return FileResponse(path, media_type=metadata.get("mimetype") or "application/octet-stream",
+                            headers={k: v for k, v in headers.items() if v})
+
+    @endpoint
+    async def list_objects(request: Request) -> Response:
+        caller = authenticate(request)
+        try:
+            body = json.loads(await request.body() or b"{}")
+            prefix = body["prefix"]
+            limit, offset = int(body.get("limit", 100)), int(body.get("offset", 0))
+        except (ValueError, KeyError, TypeError):
+            raise bad_request("body must have required property 'prefix'") from None
+        if limit < 1 or offset < 0:
+            raise bad_request("body/limit must be >= 1 and body/offset >= 0")
+        sort_by = body.get("sortBy") or {}
+        rows = await run_in_threadpool(
+            store.search, request.path_params["bucket"], prefix or "", body.get("search") or "", limit, offset,
+            sort_by.get("column", "name"), sort_by.get("order", "asc"),
+            caller.sub if (caller.role == "authenticated" and user_folders) else None,
+            caller.role not in ("service_role", "authenticated") or (caller.role == "authenticated" and not caller.sub))
+        return JSONResponse(rows)
+
+    @endpoint
+    async def upload(request: Request) -> Response:
+        caller = authenticate(request)
+        bucket, name = object_params(request)
+        must_exist = request.method == "PUT"
+        body = await request.body()
+        content_type = request.headers.get("content-type", "")
+        if content_type.lower().startswith("multipart/form-data"):
+            fields, part = parse_multipart(body, content_type)
+            if part is None:
+                raise StorageError(400, "InvalidRequest", "No content provided", "InvalidRequest")
+            data, mimetype = part.data, part.content_type or DEFAULT_MIMETYPE
+            cache_control = cache_control_of(fields.get("cacheControl"))
+            try:
+                user_metadata = json.loads(fields["metadata"]) if "metadata" in fields else None
+            except ValueError:
+                raise StorageError(400, "InvalidRequest", "metadata is not JSON", "InvalidRequest") from None
+        else:
+            data, mimetype = body, content_type or DEFAULT_MIMETYPE
+            cache_control = cache_control_of(request.headers.get("cache-control"))
+            user_metadata = None
+        await run_in_threadpool(store.bucket, bucket)
+        if not caller.may_access(name, user_folders):
+            raise StorageError(403, "Unauthorized", "new row violates row-level security policy", "AccessDenied")
+        upsert = not must_exist and request.headers.get("x-upsert", "false").lower() == "true"
+        object_id = await run_in_threadpool(store.put, bucket, name, data, mimetype, cache_control, user_metadata,
+                                            caller.sub, upsert, must_exist)
+        return JSONResponse({"Id": object_id, "Key": f"{bucket}/{name}"})
+
+    @endpoint
+    async def download(request: Request) -> Response:
+        caller = authenticate(request)
+        bucket, name = object_params(request)
+        found = await visible_object(caller, bucket, name)
+        return serve(bucket, found, request.query_params.get("download"))
+
+    @endpoint
+    async def remove(request: Request) -> Response:
+        caller = authenticate(request)
+        try:
+            prefixes = list(json.loads(await request.body() or b"{}")["prefixes"])
+        except (ValueError, KeyError, TypeError):
+            raise bad_request("body must have required property 'prefixes'") from None
+        allowed = [name for name in prefixes if isinstance(name, str) and caller.may_access(name, user_folders)]
+        return JSONResponse(await run_in_threadpool(store.remove, request.path_params["bucket"], allowed))
+
+    @endpoint
+    async def sign(request: Request) -> Response:
+        caller = authenticate(request)
+        bucket, name = object_params(request)
+        try:
+            expires_in = int((json.loads(await request.body() or b"{}"))["expiresIn"])
+        except (ValueError, KeyError, TypeError):
+            raise bad_request("body must have required property 'expiresIn'") from None
+        if expires_in < 1:
+            raise bad_request("body/expiresIn must be >= 1")
+        await visible_object(caller, bucket, name)
+        now = int(time.time())
+        token = jwt.encode({"url": f"{bucket}/{name}", "iat": now, "exp": now + expires_in}, jwt_secret,
+                           algorithm="HS256")
+        return JSONResponse({"signedURL": f"/object/sign/{bucket}/{name}?token={token}"})
+
+    @endpoint
+    async def signed_download(request: Request) -> Response:
+        bucket, name = request.path_params["bucket"], request.path_params["path"]
+        token = request.query_params.get("token")
+        if not token:
+            raise bad_request("querystring must have required property 'token'")
+        try:
+            payload = jwt.decode(token, jwt_secret, algorithms=["HS256"], options={"verify_aud": False})
+        except jwt.ExpiredSignatureError:
+            raise StorageError(400, "InvalidJWT", "jwt expired", "InvalidJWT") from None
+        except jwt.PyJWTError as error:
+            raise StorageError(400, "InvalidJWT", str(error) or "invalid signature", "InvalidJWT") from None
+        if payload.get("url") != f"{bucket}/{name}":
+            raise StorageError(400, "InvalidSignature", "The url do not match the signature", "InvalidSignature")
+        found = await run_in_threadpool(store.find, bucket, name)
+        if found is None:
+            raise not_found()
+        return serve(bucket, found, request.query_params.get("download"))
+
+    @endpoint
+    async def public_download(request: Request) -> Response:
+        bucket, name = request.path_params["bucket"], request.path_params["path"]
+        info = await run_in_threadpool(store.bucket, bucket)
+        if not info["public"]:
+            raise no_such_bucket()  # what a private bucket's public URL answers
+        found = await run_in_threadpool(store.find, bucket, name)
+        if found is None:
+            raise not_found()
+        return serve(bucket, found, request.query_params.get("download"))
+
+    routes = [
+        Route("/object/list/{bucket}", list_objects, methods=["POST"]),
+        Route("/object/sign/{bucket}/{path:path}", sign, methods=["POST"]),
+        Route("/object/sign/{bucket}/{path:path}", signed_download, methods=["GET"]),
+        Route("/object/public/{bucket}/{path:path}", public_download, methods=["GET"]),
+        Route("/object/authenticated/{bucket}/{path:path}", download, methods=["GET"]),
+        Route("/object/{bucket}/{path:path}", download, methods=["GET"]),
+        Route("/object/{bucket}/{path:path}", upload, methods=["POST", "PUT"]),
+        Route("/object/{bucket}", remove, methods=["DELETE"]),
+    ]
+
+    app = Starlette(routes=[Mount(STORAGE_PREFIX, routes=routes)], lifespan=_lifespan(store))
+    app.state.store = store
+    return app
+
+
+def _lifespan(store: ObjectStore):
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        try:
+            yield
+        finally:
+            store.close()
+
+    return lifespan
