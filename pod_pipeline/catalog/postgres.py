@@ -114,6 +114,10 @@ select create_attempts from claimed
 
 class PostgresCatalog(Catalog):
     kind = "postgres"
+    # Process-wide tallies for benchmarks: statements sent (each one round trip) and rows they
+    # changed (for a multi-statement batch, the rows of its last statement: the upsert).
+    round_trips = 0
+    rows_changed = 0
 
     def __init__(self, database_url: str, *, connect_timeout: int = 10):
         self.database_url = database_url
@@ -142,7 +146,11 @@ class PostgresCatalog(Catalog):
                 conn = self._connection()
                 try:
                     with conn.cursor() as cur:
-                        return work(cur)
+                        result = work(cur)
+                        PostgresCatalog.round_trips += 1
+                        if cur.description is None and cur.rowcount > 0:
+                            PostgresCatalog.rows_changed += cur.rowcount
+                        return result
                 except (psycopg2.OperationalError, psycopg2.InterfaceError):
                     if not conn.closed:
                         raise  # the statement failed, the connection is fine: not ours to retry
