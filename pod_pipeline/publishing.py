@@ -81,9 +81,25 @@ def find_in_store(client: GelatoClient, store_id: str, title: str, variant_title
     return None
 
 
+def is_outdated(existing: ProductRow | None, artwork_checksum: str) -> bool:
+    """The product was made from another version of the artwork (a re-upload with new bytes)."""
+    return bool(existing and existing.gelato_product_id and existing.artwork_checksum
+                and existing.artwork_checksum != artwork_checksum)
+
+
+def retire_outdated(client: GelatoClient, catalog: Catalog, store_id: str, existing: ProductRow) -> None:
+    """Gelato cannot swap a product's files: the old product is deleted before its replacement is
+    created, so the store never lists both versions."""
+    gone = client.delete_product(store_id, existing.gelato_product_id)
+    log.info("artwork changed: %s product %s", "deleted" if gone else "already gone:", existing.gelato_product_id)
+    catalog.update_product(existing.id, gelato_product_id=None, external_id=None, published_at=None,
+                           artwork_checksum=None, status="pending", reason="replacing: the artwork changed")
+
+
 def ensure_created(client: GelatoClient, catalog: Catalog, store_id: str, row: ProductRow,
-                   body: CreateFromTemplate, variant_titles: list[str]) -> StoreProduct:
-    """The Gelato product for `row`: adopted when one exists, created (once) when not."""
+                   body: CreateFromTemplate, variant_titles: list[str], artwork_checksum: str) -> StoreProduct:
+    """The Gelato product for `row`, made from this artwork version: adopted when one exists,
+    created (once) when not. Callers retire outdated products first (`retire_outdated`)."""
     existing = catalog.get_product(row.id)
     if existing and existing.gelato_product_id:
         try:
@@ -95,7 +111,8 @@ def ensure_created(client: GelatoClient, catalog: Catalog, store_id: str, row: P
         adopted = find_in_store(client, store_id, body.title, variant_titles, existing.intent_at, catalog)
         if adopted:
             log.info("adopting product %s from an earlier ambiguous create", adopted.id)
-            catalog.update_product(row.id, gelato_product_id=adopted.id, status=gelato_status(adopted))
+            catalog.update_product(row.id, gelato_product_id=adopted.id, status=gelato_status(adopted),
+                                   artwork_checksum=artwork_checksum)
             return adopted
 
     if catalog.claim_create(row.id, CREATE_LEASE_SECONDS) is None:
@@ -109,7 +126,8 @@ def ensure_created(client: GelatoClient, catalog: Catalog, store_id: str, row: P
         # Gelato refused the body: nothing was created and resending it would fail the same way.
         catalog.update_product(row.id, status="publishing_error", reason=str(rejected))
         raise
-    catalog.update_product(row.id, gelato_product_id=product.id, status=gelato_status(product))
+    catalog.update_product(row.id, gelato_product_id=product.id, status=gelato_status(product),
+                           artwork_checksum=artwork_checksum)
     return product
 
 

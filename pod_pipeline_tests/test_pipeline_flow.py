@@ -3,6 +3,7 @@ partitions, runs, checks, catalog rows and Gelato calls."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -123,3 +124,28 @@ def test_redelivery_and_reruns_never_create_twice(pipeline_env, uploads, instanc
     assert result.success
     assert gelato_sandbox.call_counts()[CREATE] == creates
     assert len(gelato_sandbox.state.products) == creates
+
+
+def test_a_reupload_with_new_bytes_replaces_its_products(pipeline_env, uploads, instance, gelato_sandbox):
+    defs = build_definitions(pipeline_env)
+    driver = SensorDriver(defs, instance, "upload_sensor")
+    run_until_quiet(driver)
+    catalog = SqliteCatalog(pipeline_env["POD_CATALOG_URL"].removeprefix("sqlite:///"))
+    artwork_id = uploads["dunes-at-dusk.jpg"]
+    before = {p.template_id: p for p in catalog.products_for(artwork_id)}
+    creates = gelato_sandbox.call_counts()[CREATE]
+
+    time.sleep(0.01)  # the new version must carry a later mtime
+    gradient_jpeg(Path(pipeline_env["POD_BUCKET_DIR"]) / OWNER / "dunes-at-dusk.jpg", 4300, 6100)
+    assert run_until_quiet(driver) == 1  # the new version is one new run on the same partition
+
+    after = {p.template_id: p for p in catalog.products_for(artwork_id)}
+    artwork = catalog.get_artwork(artwork_id)
+    assert artwork.status == "published" and artwork.width == 4300
+    assert gelato_sandbox.call_counts()[CREATE] == creates + 3
+    assert gelato_sandbox.call_counts()["DELETE /v1/stores/{storeId}/products/{productId}"] == 3
+    for template_id, old in before.items():
+        new = after[template_id]
+        assert new.id == old.id and new.gelato_product_id != old.gelato_product_id
+        assert new.artwork_checksum == artwork.checksum != old.artwork_checksum
+        assert old.gelato_product_id not in gelato_sandbox.state.products

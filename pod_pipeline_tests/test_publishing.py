@@ -14,6 +14,7 @@ from pod_pipeline.settings import load_settings
 
 CREATE = "POST /v1/stores/{storeId}/products:create-from-template"
 TSHIRT = "e1f3c9a2-7b54-4d0e-9a51-3f6b2d8c4e70"
+CHECKSUM = "a" * 64
 
 
 @pytest.fixture
@@ -43,10 +44,10 @@ def test_body_lists_every_variant_with_the_artwork_on_the_front_only(setup):
 def test_first_create_records_the_gelato_id_at_once(setup, gelato_sandbox):
     settings, catalog, client, template, body, row = setup
     titles = [v.title for v in template.variants]
-    product = ensure_created(client, catalog, settings.store_id, row, body, titles)
+    product = ensure_created(client, catalog, settings.store_id, row, body, titles, CHECKSUM)
     stored = catalog.get_product(row.id)
     assert stored.gelato_product_id == product.id and stored.create_attempts == 1
-    again = ensure_created(client, catalog, settings.store_id, row, body, titles)  # a re-run adopts it
+    again = ensure_created(client, catalog, settings.store_id, row, body, titles, CHECKSUM)  # a re-run adopts it
     assert again.id == product.id
     assert gelato_sandbox.call_counts()[CREATE] == 1
 
@@ -72,7 +73,7 @@ def test_an_ambiguous_create_is_adopted_from_the_store_not_sent_again(setup, gel
     catalog.upsert_product(ProductRow(id=product_id_for("a2", TSHIRT), artwork_id="a2", template_id=TSHIRT,
                                       user_id="u2", status="active", title=body.title, gelato_product_id=owned.id))
     gelato_sandbox.reset_calls()
-    adopted = ensure_created(client, catalog, settings.store_id, row, body, titles)
+    adopted = ensure_created(client, catalog, settings.store_id, row, body, titles, CHECKSUM)
     assert adopted.id == reached_gelato.id
     assert catalog.get_product(row.id).gelato_product_id == reached_gelato.id
     assert CREATE not in gelato_sandbox.call_counts()
@@ -84,7 +85,7 @@ def test_an_intent_that_never_reached_gelato_is_created_once(setup, gelato_sandb
     titles = [v.title for v in template.variants]
     # A run crashed after its claim and before the POST; the claim has expired.
     catalog.update_product(row.id, status="creating", create_attempts=1, intent_at=now() - timedelta(minutes=10))
-    product = ensure_created(client, catalog, settings.store_id, row, body, titles)
+    product = ensure_created(client, catalog, settings.store_id, row, body, titles, CHECKSUM)
     assert catalog.get_product(row.id).gelato_product_id == product.id
     assert catalog.get_product(row.id).create_attempts == 2
     assert gelato_sandbox.call_counts()[CREATE] == 1
@@ -95,7 +96,7 @@ def test_a_run_racing_a_fresh_claim_waits_instead_of_posting(setup, gelato_sandb
     titles = [v.title for v in template.variants]
     assert catalog.claim_create(row.id, lease_seconds=120) == 1  # run A is mid-POST
     with pytest.raises(CreateInProgress):
-        ensure_created(client, catalog, settings.store_id, row, body, titles)  # run B
+        ensure_created(client, catalog, settings.store_id, row, body, titles, CHECKSUM)  # run B
     assert CREATE not in gelato_sandbox.call_counts()
     assert catalog.claim_create(row.id, lease_seconds=120) is None
     assert catalog.claim_create(row.id, lease_seconds=0) == 2  # an expired claim can be taken over

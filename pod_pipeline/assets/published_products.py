@@ -12,7 +12,16 @@ from pod_pipeline.gelato.models import StoreProduct, Template
 from pod_pipeline.gelato.resource import GelatoResource
 from pod_pipeline.listing.model import Listing
 from pod_pipeline.partitions import GELATO_POOL, artworks_partitions
-from pod_pipeline.publishing import CreateInProgress, create_body, ensure_created, follow, gelato_status, settled
+from pod_pipeline.publishing import (
+    CreateInProgress,
+    create_body,
+    ensure_created,
+    follow,
+    gelato_status,
+    is_outdated,
+    retire_outdated,
+    settled,
+)
 from pod_pipeline.resources import CatalogResource, SettingsResource, StorageResource
 from pod_pipeline.settings import SellerSettings
 from pod_pipeline.ui_metadata import table
@@ -120,6 +129,14 @@ def published_products(context: AssetExecutionContext, artworks: Artwork, varian
                 db.replace_variants(product_id, variant_rows(product_id, template_variants, prices, seller, None))
                 continue
             existing = db.get_product(product_id)
+            if is_outdated(existing, artworks.sha256):
+                if not seller.replace_on_new_version:
+                    result.update(status=existing.status, gelato_product_id=existing.gelato_product_id,
+                                  reason="the artwork changed; the store keeps the previous version "
+                                         "(replace_on_new_version is off)")
+                    continue
+                retire_outdated(client, db, seller.store_id, existing)
+                existing = db.get_product(product_id)
             db.upsert_product(row.model_copy(update={"status": existing.status if existing else "pending",
                                                      "reason": None}))
             body = create_body(template, title=title, description=metadata.description_html, tags=metadata.tags,
@@ -128,7 +145,7 @@ def published_products(context: AssetExecutionContext, artworks: Artwork, varian
                                visible=seller.visible_in_store)
             try:
                 created[product_id] = ensure_created(client, db, seller.store_id, row, body,
-                                                     [v.title for v in template.variants])
+                                                     [v.title for v in template.variants], artworks.sha256)
             except GelatoClientError as refused:
                 result.update(status="publishing_error", reason=str(refused))
             except CreateInProgress as busy:

@@ -41,16 +41,13 @@ import psycopg2
 from psycopg2.extras import Json
 
 from pod_pipeline.catalog.base import Catalog
-from pod_pipeline.catalog.rows import ArtworkRow, ProductRow, VariantRow, check_product_status
+from pod_pipeline.catalog.rows import GELATO_OWNED_COLUMNS, ArtworkRow, ProductRow, VariantRow, check_product_status
 
 T = TypeVar("T")
 
 _ARTWORK_COLUMNS = list(ArtworkRow.model_fields)
 _PRODUCT_COLUMNS = list(ProductRow.model_fields)
 _VARIANT_COLUMNS = list(VariantRow.model_fields)
-# Columns the pipeline learns from Gelato; a listing upsert must not wipe them (as in SQLite).
-_GELATO_OWNED = {"gelato_product_id", "external_id", "publishing_error_code", "create_attempts", "intent_at",
-                 "published_at"}
 # The database's trigger owns updated_at: writers never send it.
 _DB_OWNED = {"updated_at"}
 
@@ -88,7 +85,7 @@ _ARTWORK_WRITE = [c for c in _ARTWORK_COLUMNS if c not in _DB_OWNED]
 _PRODUCT_WRITE = [c for c in _PRODUCT_COLUMNS if c not in _DB_OWNED]
 _UPSERT_ARTWORK = _upsert("artwork", _ARTWORK_WRITE, "id", lambda c: f"excluded.{c}")
 _UPSERT_PRODUCT = _upsert("product", _PRODUCT_WRITE, "id", lambda c: (
-    f"coalesce(product.{c}, excluded.{c})" if c in _GELATO_OWNED else f"excluded.{c}"))
+    f"coalesce(product.{c}, excluded.{c})" if c in GELATO_OWNED_COLUMNS else f"excluded.{c}"))
 _VARIANT_ROW = "(" + ", ".join(["%s"] * len(_VARIANT_COLUMNS)) + ")"
 _UPSERT_VARIANTS = (f"insert into public.variant ({', '.join(_VARIANT_COLUMNS)}) values {{rows}} "
                     f"on conflict (product_id, template_variant_id) do update set "

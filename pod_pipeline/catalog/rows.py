@@ -22,6 +22,11 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+# Columns the pipeline learns from Gelato or its own create claim; a listing upsert must not wipe them.
+GELATO_OWNED_COLUMNS = frozenset({"gelato_product_id", "external_id", "publishing_error_code", "create_attempts",
+                                  "intent_at", "published_at", "artwork_checksum"})
+
+
 def check_product_status(status: str) -> str:
     if status not in PRODUCT_STATUSES:
         raise ValueError(f"product status {status!r} is not one of {sorted(PRODUCT_STATUSES)}")
@@ -66,6 +71,7 @@ class ProductRow(_Row):
     gelato_product_id: str | None = None
     external_id: str | None = None
     publishing_error_code: str | None = None
+    artwork_checksum: str | None = None  # sha256 of the artwork the Gelato product was made from
     create_attempts: int = 0
     intent_at: datetime | None = None
     published_at: datetime | None = None

@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from pod_pipeline.catalog.base import Catalog
-from pod_pipeline.catalog.rows import ArtworkRow, ProductRow, VariantRow, check_product_status, now
+from pod_pipeline.catalog.rows import (
+    GELATO_OWNED_COLUMNS,
+    ArtworkRow,
+    ProductRow,
+    VariantRow,
+    check_product_status,
+    now,
+)
 
 SCHEMA = """
 create table if not exists artwork (
@@ -24,7 +31,7 @@ create table if not exists product (
   id text primary key, artwork_id text not null references artwork(id), template_id text not null,
   user_id text not null, status text not null, reason text, title text, description text,
   tags text not null default '[]', gelato_product_id text unique, external_id text,
-  publishing_error_code text, create_attempts integer not null default 0, intent_at text,
+  publishing_error_code text, artwork_checksum text, create_attempts integer not null default 0, intent_at text,
   published_at text, updated_at text not null, unique (artwork_id, template_id)
 );
 create index if not exists product_status on product(status);
@@ -39,9 +46,6 @@ create table if not exists variant (
 _ARTWORK_COLUMNS = list(ArtworkRow.model_fields)
 _PRODUCT_COLUMNS = list(ProductRow.model_fields)
 _VARIANT_COLUMNS = list(VariantRow.model_fields)
-# Columns the pipeline learns from Gelato; a listing upsert must not wipe them.
-_GELATO_OWNED = {"gelato_product_id", "external_id", "publishing_error_code", "create_attempts", "intent_at",
-                 "published_at"}
 
 
 def _to_sql(value: Any) -> Any:
@@ -71,6 +75,9 @@ class SqliteCatalog(Catalog):
         try:
             db.execute("pragma journal_mode=wal")
             db.executescript(SCHEMA)
+            columns = {row[1] for row in db.execute("pragma table_info(product)")}
+            if "artwork_checksum" not in columns:  # catalogs made before the column existed
+                db.execute("alter table product add column artwork_checksum text")
         finally:
             db.close()
 
@@ -117,7 +124,7 @@ class SqliteCatalog(Catalog):
     def upsert_product(self, row: ProductRow) -> None:
         values = [_to_sql(getattr(row, c)) for c in _PRODUCT_COLUMNS]
         updates = ", ".join(
-            f"{c}=coalesce(product.{c}, excluded.{c})" if c in _GELATO_OWNED else f"{c}=excluded.{c}"
+            f"{c}=coalesce(product.{c}, excluded.{c})" if c in GELATO_OWNED_COLUMNS else f"{c}=excluded.{c}"
             for c in _PRODUCT_COLUMNS if c != "id"
         )
         with self._tx() as db:

@@ -97,6 +97,11 @@ class SellerSettings(_Strict):
     pricing: PricingRules = Field(default_factory=PricingRules)
     listing: ListingRules = Field(default_factory=ListingRules)
     visible_in_store: bool = Field(default=False, description="Publish as visible, not as a draft.")
+    replace_on_new_version: bool = Field(
+        default=True,
+        description="A re-upload with new bytes replaces its products (Gelato cannot swap a product's "
+        "files: the old product is deleted, a new one created). Off: the store keeps the old version.",
+    )
     publish_timeout_seconds: float = Field(default=600, gt=0)
 
     @field_validator("templates")

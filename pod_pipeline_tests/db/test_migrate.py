@@ -9,6 +9,7 @@ import pytest
 from pod_pipeline.db.migrate import DEFAULT_MIGRATIONS, MigrationError, apply_migrations, discover, main
 from pod_pipeline_tests.db.pg import connect
 
+MIGRATION_COUNT = len(discover(DEFAULT_MIGRATIONS))
 HISTORY = ("select m.version, m.name, m.statements, c.sha256, c.applied_at from supabase_migrations.schema_migrations m "
            "join supabase_migrations.pod_pipeline_migration_checksums c using (version) order by version")
 
@@ -56,7 +57,7 @@ def test_versions_applied_by_the_supabase_cli_are_adopted(empty_database_url):
         # What `supabase db push` leaves behind: the version row, no checksum of ours.
         cur.execute("delete from supabase_migrations.pod_pipeline_migration_checksums")
     assert apply_migrations(empty_database_url) == []
-    assert rows(empty_database_url, "select count(*) from supabase_migrations.pod_pipeline_migration_checksums") == [(5,)]
+    assert rows(empty_database_url, "select count(*) from supabase_migrations.pod_pipeline_migration_checksums") == [(MIGRATION_COUNT,)]
 
 
 def test_a_failing_migration_is_rolled_back_and_not_recorded(empty_database_url, migrations):
@@ -65,7 +66,7 @@ def test_a_failing_migration_is_rolled_back_and_not_recorded(empty_database_url,
     with pytest.raises(MigrationError, match="29990101000000_broken.sql failed and was rolled back: division by zero"):
         apply_migrations(empty_database_url, migrations)
     assert rows(empty_database_url, "select to_regclass('public.half')") == [(None,)]
-    assert rows(empty_database_url, "select count(*) from supabase_migrations.schema_migrations") == [(5,)]
+    assert rows(empty_database_url, "select count(*) from supabase_migrations.schema_migrations") == [(MIGRATION_COUNT,)]
 
 
 def test_concurrent_runners_apply_each_migration_once(empty_database_url):
@@ -100,7 +101,7 @@ def test_cli_takes_the_url_from_flag_or_environment(empty_database_url, monkeypa
     assert "SUPABASE_DB_URL" in capsys.readouterr().err
     monkeypatch.setenv("DATABASE_URL", empty_database_url)
     assert main([]) == 0
-    assert "applied 5 migration(s)" in capsys.readouterr().out
+    assert f"applied {MIGRATION_COUNT} migration(s)" in capsys.readouterr().out
     monkeypatch.setenv("SUPABASE_DB_URL", empty_database_url)
     monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")  # SUPABASE_DB_URL wins
     assert main([]) == 0
