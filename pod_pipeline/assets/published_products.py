@@ -107,6 +107,7 @@ def published_products(context: AssetExecutionContext, artworks: Artwork, varian
     results: dict[str, dict] = {}
     per_template: dict[str, pd.DataFrame] = {}
     created: dict[str, StoreProduct] = {}
+    first_variants: dict[str, list[VariantRow]] = {}
     with gelato.client() as client:
         for choice in seller.templates:
             template = templates[choice.id]
@@ -126,7 +127,7 @@ def published_products(context: AssetExecutionContext, artworks: Artwork, varian
                              description=metadata.description_html, tags=metadata.tags)
             if not publishable:
                 db.upsert_product(row)
-                db.replace_variants(product_id, variant_rows(product_id, template_variants, prices, seller, None))
+                first_variants[product_id] = variant_rows(product_id, template_variants, prices, seller, None)
                 continue
             existing = db.get_product(product_id)
             if is_outdated(existing, artworks.sha256):
@@ -146,10 +147,16 @@ def published_products(context: AssetExecutionContext, artworks: Artwork, varian
             try:
                 created[product_id] = ensure_created(client, db, seller.store_id, row, body,
                                                      [v.title for v in template.variants], artworks.sha256)
+                first_variants[product_id] = variant_rows(product_id, template_variants, prices, seller,
+                                                          created[product_id])
             except GelatoClientError as refused:
                 result.update(status="publishing_error", reason=str(refused))
             except CreateInProgress as busy:
                 raise RetryRequested(max_retries=5, seconds_to_wait=busy.retry_after) from busy
+
+        # Every product's variants in one batch, before the wait: the storefront shows sizes and
+        # prices while Gelato publishes.
+        db.replace_artwork_variants(first_variants)
 
         def on_change(product_id: str, product: StoreProduct) -> None:
             record_status(db, product_id, product)
@@ -158,17 +165,19 @@ def published_products(context: AssetExecutionContext, artworks: Artwork, varian
         final = follow(client, seller.store_id, created, seller.publish_timeout_seconds, on_change)
         calls = dict(client.calls)
 
+    live_variants = {}
     for product_id, product in final.items():
         result = results[product_id]
         status = record_status(db, product_id, product, timed_out_after=seller.publish_timeout_seconds)
-        db.replace_variants(product_id, variant_rows(
-            product_id, per_template[result["template_id"]], prices, seller, product))
+        live_variants[product_id] = variant_rows(product_id, per_template[result["template_id"]], prices, seller,
+                                                 product)
         result.update(gelato_product_id=product.id, status=status, external_id=product.external_id,
                       preview_url=product.preview_url,
                       variants_on_product=len(product.variants),
                       variants_connected=sum(v.connection_status == "connected" for v in product.variants),
                       reason=db.get_product(product_id).reason)
 
+    db.replace_artwork_variants(live_variants)  # now with the store's variant ids, in one batch
     rows = list(results.values())
     status, reason = artwork_outcome(rows)
     db.set_artwork_status(artworks.artwork_id, status, reason)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any
+from typing import Any, Mapping
 
 from pod_pipeline.catalog.rows import ArtworkRow, ProductRow, VariantRow
 
@@ -44,8 +44,12 @@ class Catalog(ABC):
     def products_for(self, artwork_id: str) -> list[ProductRow]: ...
 
     @abstractmethod
+    def replace_artwork_variants(self, rows_by_product: Mapping[str, list[VariantRow]]) -> None:
+        """The variants of several products (an artwork's), in one batch and one transaction:
+        each product ends with exactly the rows given for it."""
+
     def replace_variants(self, product_id: str, rows: list[VariantRow]) -> None:
-        """All of a product's variants in one batch."""
+        self.replace_artwork_variants({product_id: rows})
 
     @abstractmethod
     def variants_for(self, product_id: str) -> list[VariantRow]: ...

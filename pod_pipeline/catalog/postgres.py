@@ -35,7 +35,7 @@ from __future__ import annotations
 import os
 import threading
 import uuid
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, Callable, Iterable, Mapping, TypeVar
 
 import psycopg2
 from psycopg2.extras import Json
@@ -240,22 +240,27 @@ class PostgresCatalog(Catalog):
         return [_product(r) for r in rows]
 
     # -- variants ----------------------------------------------------------------------------
-    def replace_variants(self, product_id: str, rows: list[VariantRow]) -> None:
-        """One round trip, one transaction: drop the variants not in `rows`, upsert the rest.
-        Upserting (rather than delete-all + insert) keeps unchanged variants as UPDATEs for
-        Realtime subscribers; DELETE events reach every subscriber unfiltered."""
-        _require_uuid(product_id, "product id")
-        strangers = sorted({r.product_id for r in rows} - {product_id})
-        if strangers:
-            raise ValueError(f"replace_variants({product_id!r}) got rows of other products: {strangers}")
+    def replace_artwork_variants(self, rows_by_product: Mapping[str, list[VariantRow]]) -> None:
+        """One round trip, one transaction for all the products: drop the variants not given,
+        upsert the rest. Upserting (rather than delete-all + insert) keeps unchanged variants as
+        UPDATEs for Realtime subscribers; DELETE events reach every subscriber unfiltered."""
+        for product_id, rows in rows_by_product.items():
+            _require_uuid(product_id, "product id")
+            strangers = sorted({r.product_id for r in rows} - {product_id})
+            if strangers:
+                raise ValueError(f"replace_variants({product_id!r}) got rows of other products: {strangers}")
+        if not rows_by_product:
+            return
+        everything = [r for rows in rows_by_product.values() for r in rows]
 
         def work(cur):
             statements = [cur.mogrify("delete from public.variant where product_id = %s "
                                       "and template_variant_id <> all(%s::text[])",
-                                      (product_id, [r.template_variant_id for r in rows])).decode()]
-            if rows:
+                                      (product_id, [r.template_variant_id for r in rows])).decode()
+                          for product_id, rows in rows_by_product.items()]
+            if everything:
                 values = ", ".join(cur.mogrify(_VARIANT_ROW, [getattr(r, c) for c in _VARIANT_COLUMNS]).decode()
-                                   for r in rows)
+                                   for r in everything)
                 statements.append(_UPSERT_VARIANTS.format(rows=values))
             # Several statements in one simple query run as one implicit transaction (autocommit).
             cur.execute(";\n".join(statements))

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 from pod_pipeline.catalog.base import Catalog
 from pod_pipeline.catalog.rows import (
@@ -174,13 +174,13 @@ class SqliteCatalog(Catalog):
         return [_product_from(r) for r in rows]
 
     # -- variants ----------------------------------------------------------------------------
-    def replace_variants(self, product_id: str, rows: list[VariantRow]) -> None:
+    def replace_artwork_variants(self, rows_by_product: Mapping[str, list[VariantRow]]) -> None:
         placeholders = ", ".join("?" * len(_VARIANT_COLUMNS))
         with self._tx() as db:
-            db.execute("delete from variant where product_id=?", (product_id,))
+            db.executemany("delete from variant where product_id=?", [(pid,) for pid in rows_by_product])
             db.executemany(
                 f"insert into variant ({', '.join(_VARIANT_COLUMNS)}) values ({placeholders})",
-                [[_to_sql(getattr(r, c)) for c in _VARIANT_COLUMNS] for r in rows],
+                [[_to_sql(getattr(r, c)) for c in _VARIANT_COLUMNS] for rows in rows_by_product.values() for r in rows],
             )
 
     def variants_for(self, product_id: str) -> list[VariantRow]:

@@ -187,3 +187,17 @@ def test_reads_survive_a_dropped_connection(listed, database_url):
                     "where application_name = 'pod_pipeline catalog' and datname = current_database()")
     assert listed.get_product(PID).title == "T"  # reconnected and retried once
     assert "postgres" not in repr(listed)
+
+
+def test_an_artworks_variants_go_in_one_round_trip(listed):
+    other = product_id_for("a1", "t2")
+    listed.upsert_product(product(id=other, template_id="t2"))
+    listed.replace_variants(PID, [variant(0), variant(9)])
+    trips = PostgresCatalog.round_trips
+    listed.replace_artwork_variants({PID: [variant(0)], other: [variant(1, product_id=other), variant(2, product_id=other)]})
+    assert PostgresCatalog.round_trips == trips + 1
+    assert [v.template_variant_id for v in listed.variants_for(PID)] == ["v0"]
+    assert [v.template_variant_id for v in listed.variants_for(other)] == ["v1", "v2"]
+    trips = PostgresCatalog.round_trips
+    listed.replace_artwork_variants({})  # nothing to write: no statement, no error
+    assert PostgresCatalog.round_trips == trips

@@ -59,3 +59,15 @@ def test_variants_are_replaced_as_one_batch(catalog):
 def test_unknown_update_column_is_refused(catalog):
     with pytest.raises(ValueError, match="unknown product columns"):
         catalog.update_product("x", colour="red")
+
+
+def test_an_artworks_variants_are_written_as_one_batch(catalog):
+    catalog.upsert_artwork(artwork())
+    first, second = product(), product(id=product_id_for("a1", "t2"), template_id="t2")
+    catalog.upsert_product(first)
+    catalog.upsert_product(second)
+    batch = {p.id: [VariantRow(product_id=p.id, template_variant_id=f"v{i}", title=f"V{i}", product_uid="uid")
+                    for i in range(2)] for p in (first, second)}
+    catalog.replace_artwork_variants(batch)
+    catalog.replace_artwork_variants({})
+    assert [len(catalog.variants_for(p.id)) for p in (first, second)] == [2, 2]
