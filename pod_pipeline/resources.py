@@ -3,6 +3,7 @@ implementation chosen by configuration (never by a missing key)."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from dagster import ConfigurableResource
@@ -58,13 +59,20 @@ class CatalogResource(ConfigurableResource):
     url: str = Field(default="sqlite:///.pod/catalog.db", description="Catalog database URL (POD_CATALOG_URL).")
 
     def open(self) -> Catalog:
-        if self.url.startswith("sqlite:///"):
-            return SqliteCatalog(Path(self.url.removeprefix("sqlite:///")))
-        if self.url.startswith(("postgresql://", "postgres://")):
-            from pod_pipeline.catalog.postgres import PostgresCatalog
+        return _catalog_for(self.url)
 
-            return PostgresCatalog(self.url)
-        raise ValueError(f"catalog URL {self.url!r} is not supported (POD_CATALOG_URL)")
+
+@functools.cache
+def _catalog_for(url: str) -> Catalog:
+    """One catalog per URL per process: a run's assets share its Postgres connection instead of
+    connecting once per asset (PostgresCatalog reconnects by itself after a fork)."""
+    if url.startswith("sqlite:///"):
+        return SqliteCatalog(Path(url.removeprefix("sqlite:///")))
+    if url.startswith(("postgresql://", "postgres://")):
+        from pod_pipeline.catalog.postgres import PostgresCatalog
+
+        return PostgresCatalog(url)
+    raise ValueError("the catalog URL is not supported: use sqlite:///<path> or postgresql://… (POD_CATALOG_URL)")
 
 
 class CopywriterResource(ConfigurableResource):
