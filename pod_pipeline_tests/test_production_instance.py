@@ -2,7 +2,6 @@
 the local Postgres, it runs a real materialization (the Gelato cache, over HTTP to the sandbox)."""
 
 import shutil
-import uuid
 from pathlib import Path
 
 import psycopg2
@@ -11,22 +10,15 @@ from dagster import AssetKey, DagsterInstance, materialize
 
 from pod_pipeline.assets.catalog_refresh import base_costs, templates
 from pod_pipeline.mode import build_resources
+from pod_pipeline.storage_standin import temporary_database
 
 ROOT = Path(__file__).resolve().parents[1]
-SERVER = "postgresql://postgres@127.0.0.1:5432"
 
 
 @pytest.fixture
 def dagster_database():
-    name = f"pod_dagster_{uuid.uuid4().hex[:10]}"
-    admin = psycopg2.connect(f"{SERVER}/postgres")
-    admin.autocommit = True
-    admin.cursor().execute(f'create database "{name}"')
-    try:
-        yield f"{SERVER}/{name}"
-    finally:
-        admin.cursor().execute(f'drop database "{name}" with (force)')
-        admin.close()
+    with temporary_database(prefix="pod_dagster") as url:
+        yield url
 
 
 def test_production_dagster_yaml_materializes_on_postgres(tmp_path, monkeypatch, dagster_database, pipeline_env):

@@ -41,7 +41,7 @@ import psycopg2
 from psycopg2.extras import Json
 
 from pod_pipeline.catalog.base import Catalog
-from pod_pipeline.catalog.rows import GELATO_OWNED_COLUMNS, ArtworkRow, ProductRow, VariantRow, check_product_status
+from pod_pipeline.catalog.rows import GELATO_OWNED_COLUMNS, ArtworkRow, ProductRow, VariantRow, check_product_update
 
 T = TypeVar("T")
 
@@ -198,11 +198,7 @@ class PostgresCatalog(Catalog):
         self._write(_UPSERT_PRODUCT, [getattr(row, c) for c in _PRODUCT_WRITE])
 
     def update_product(self, product_id: str, **fields: Any) -> None:
-        unknown = set(fields) - set(_PRODUCT_COLUMNS)
-        if unknown:
-            raise ValueError(f"unknown product columns: {sorted(unknown)}")
-        if "status" in fields:
-            check_product_status(fields["status"])
+        check_product_update(fields)
         if "user_id" in fields:
             _require_uuid(fields["user_id"], "product user_id")
         if not _is_uuid(product_id):

@@ -33,6 +33,15 @@ def check_product_status(status: str) -> str:
     return status
 
 
+def check_product_update(fields: dict) -> None:
+    """What every catalog checks before an `update_product`: known columns, a known status."""
+    unknown = set(fields) - set(ProductRow.model_fields)
+    if unknown:
+        raise ValueError(f"unknown product columns: {sorted(unknown)}")
+    if "status" in fields:
+        check_product_status(fields["status"])
+
+
 def product_id_for(artwork_id: str, template_id: str) -> str:
     """Deterministic so a retry or re-run addresses the same row, never a second one."""
     return str(uuid.uuid5(PRODUCT_NAMESPACE, f"{artwork_id}/{template_id}"))

@@ -17,7 +17,7 @@ from pod_pipeline.catalog.rows import (
     ArtworkRow,
     ProductRow,
     VariantRow,
-    check_product_status,
+    check_product_update,
     now,
 )
 
@@ -135,11 +135,7 @@ class SqliteCatalog(Catalog):
             )
 
     def update_product(self, product_id: str, **fields: Any) -> None:
-        unknown = set(fields) - set(_PRODUCT_COLUMNS)
-        if unknown:
-            raise ValueError(f"unknown product columns: {sorted(unknown)}")
-        if "status" in fields:
-            check_product_status(fields["status"])
+        check_product_update(fields)
         fields.setdefault("updated_at", now())
         assignments = ", ".join(f"{c}=?" for c in fields)
         with self._tx() as db:
