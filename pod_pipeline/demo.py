@@ -58,6 +58,7 @@ class DemoEnvironment:
             "POD_BUCKET_DIR": str(self.bucket_dir),
             "POD_BUCKET_URL": self.bucket_url,
             "POD_CATALOG_URL": self.catalog_url,
+            "POD_COPY_CACHE_DIR": str(self.home / "copy-cache"),
             "DAGSTER_HOME": str(self.dagster_home),
         }
 

@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 
 from dagster import EnvVar
 
-from pod_pipeline.resources import CatalogResource, StorageResource
+from pod_pipeline.resources import CatalogResource, CopywriterResource, StorageResource
 
 STORAGE_KINDS = ("local", "supabase")
 DEFAULT_SIGNED_URL_SECONDS = 6 * 3600  # Gelato fetches asynchronously: hours, not minutes
@@ -77,3 +77,24 @@ def catalog_resource(env: Mapping[str, str]) -> CatalogResource:
     if not _is_url(url, ("postgresql", "postgres")):
         raise ConfigurationError("POD_CATALOG_URL must be sqlite:///<path> or a postgresql:// URL")
     return CatalogResource(url=secret(env, "POD_CATALOG_URL"))
+
+
+COPYWRITER_KINDS = ("offline", "claude")
+
+
+def copywriter_resource(env: Mapping[str, str], mode: str) -> CopywriterResource:
+    """POD_COPYWRITER overrides the settings file's choice; claude needs ANTHROPIC_API_KEY and
+    honours ANTHROPIC_BASE_URL (any Messages-API-compatible endpoint)."""
+    kind = env.get("POD_COPYWRITER") or None
+    if kind is not None and kind not in COPYWRITER_KINDS:
+        raise ConfigurationError(f"POD_COPYWRITER must be one of {', '.join(COPYWRITER_KINDS)}, not {kind!r}")
+    if kind == "claude" and not env.get("ANTHROPIC_API_KEY"):
+        raise ConfigurationError("POD_COPYWRITER=claude needs ANTHROPIC_API_KEY")
+    base_url = env.get("ANTHROPIC_BASE_URL") or None
+    if base_url and not _is_url(base_url, ("https", "http")):
+        raise ConfigurationError("ANTHROPIC_BASE_URL must be an http(s) URL")
+    return CopywriterResource(
+        kind=kind, mode=mode, base_url=base_url,
+        api_key=secret(env, "ANTHROPIC_API_KEY") if env.get("ANTHROPIC_API_KEY") else None,
+        cache_dir=env.get("POD_COPY_CACHE_DIR", ".pod/copy-cache"),
+    )

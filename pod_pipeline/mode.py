@@ -11,8 +11,14 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from pod_pipeline.gelato.resource import GelatoResource
-from pod_pipeline.environment import ConfigurationError, catalog_resource, secret, storage_resource
-from pod_pipeline.resources import CopywriterResource, SettingsResource
+from pod_pipeline.environment import (
+    ConfigurationError,
+    catalog_resource,
+    copywriter_resource,
+    secret,
+    storage_resource,
+)
+from pod_pipeline.resources import SettingsResource
 
 DEMO, PRODUCTION = "demo", "production"
 SANDBOX_DEFAULT_URL = "http://127.0.0.1:8790"
@@ -30,7 +36,7 @@ class Mode:
 def current_mode(env: Mapping[str, str] = os.environ) -> Mode:
     name = env.get("POD_MODE", DEMO).strip().lower()
     if name == DEMO:
-        return Mode(DEMO, "demo: local bucket, SQLite catalog, Gelato sandbox, offline copywriter")
+        return Mode(DEMO, "demo: Gelato sandbox; local bucket, SQLite catalog and offline copywriter unless configured")
     if name == PRODUCTION:
         return Mode(PRODUCTION, "production: real Gelato; storage, catalog and copywriter as configured")
     raise ConfigurationError(f"POD_MODE must be 'demo' or 'production', not {name!r}")
@@ -42,7 +48,7 @@ def build_resources(env: Mapping[str, str] = os.environ) -> dict:
         "settings": SettingsResource(path=env.get("POD_SETTINGS") or None),
         "storage": storage_resource(env),
         "catalog": catalog_resource(env),
-        "copywriter": CopywriterResource(kind=env.get("POD_COPYWRITER", "offline")),
+        "copywriter": copywriter_resource(env, mode.name),
     }
     if mode.name == DEMO:
         sandbox = env.get("POD_SANDBOX_URL", SANDBOX_DEFAULT_URL).rstrip("/")

@@ -4,6 +4,7 @@ implementation chosen by configuration (never by a missing key)."""
 from __future__ import annotations
 
 import functools
+import logging
 from pathlib import Path
 
 from dagster import ConfigurableResource
@@ -13,7 +14,7 @@ from pod_pipeline.catalog.base import Catalog
 from pod_pipeline.catalog.sqlite import SqliteCatalog
 from pod_pipeline.listing.copywriter import Copywriter
 from pod_pipeline.listing.offline import OfflineCopywriter
-from pod_pipeline.settings import ListingRules, SellerSettings, load_settings
+from pod_pipeline.settings import CopywriterSettings, ListingRules, SellerSettings, load_settings
 from pod_pipeline.storage.base import ArtworkStorage
 from pod_pipeline.storage.local import LocalFolderStorage
 
@@ -76,11 +77,43 @@ def _catalog_for(url: str) -> Catalog:
 
 
 class CopywriterResource(ConfigurableResource):
-    """Who writes listing copy. `offline`: deterministic, from the image and file name, no key."""
+    """Who writes listing copy: `offline` (deterministic, from the image and file name, no key)
+    or `claude` (the Messages API looking at the image, cached by image + prompt + model).
+    `kind` unset means the settings file decides."""
 
-    kind: str = Field(default="offline", description="offline (embedded) or claude (production).")
+    kind: str | None = Field(default=None, description="POD_COPYWRITER: offline | claude; unset: settings.")
+    mode: str = Field(default="demo", description="demo uses settings.copywriter.demo_model, else production_model.")
+    api_key: str | None = Field(default=None, description="ANTHROPIC_API_KEY.")
+    base_url: str | None = Field(default=None, description="ANTHROPIC_BASE_URL (any Messages-API endpoint).")
+    cache_dir: str = Field(default=".pod/copy-cache", description="Where accepted copy is cached.")
 
-    def get(self, rules: ListingRules) -> Copywriter:
-        if self.kind == "offline":
+    def chosen_kind(self, settings: CopywriterSettings) -> str:
+        return self.kind or settings.kind
+
+    def get(self, rules: ListingRules, settings: CopywriterSettings | None = None) -> Copywriter:
+        settings = settings or CopywriterSettings()
+        kind = self.chosen_kind(settings)
+        if kind == "offline":
             return OfflineCopywriter(rules)
-        raise ValueError(f"copywriter {self.kind!r} is not available in this build (POD_COPYWRITER)")
+        if kind == "claude":
+            from pod_pipeline.listing.claude import CachedCopywriter, ClaudeCopywriter
+
+            if not self.api_key:
+                raise ValueError("the claude copywriter needs ANTHROPIC_API_KEY (or POD_COPYWRITER=offline)")
+            model = settings.demo_model if self.mode == "demo" else settings.production_model
+            client = _checked_client(self.api_key, self.base_url, model)
+            return CachedCopywriter(ClaudeCopywriter(client, model, rules, max_tokens=settings.max_tokens),
+                                    Path(self.cache_dir))
+        raise ValueError(f"copywriter {kind!r} is unknown: use offline or claude (POD_COPYWRITER)")
+
+
+@functools.cache
+def _checked_client(api_key: str, base_url: str | None, model: str):
+    """One client per process, and the model's lifecycle checked once, not per artwork."""
+    from pod_pipeline.listing.claude import build_client, check_model
+
+    client = build_client(api_key, base_url)
+    warning = check_model(client, model)
+    if warning:
+        logging.getLogger(__name__).warning(warning)
+    return client

@@ -76,6 +76,10 @@ def test_demo_mode_points_gelato_at_the_sandbox():
     ({"POD_STORAGE": "supabase", "SUPABASE_URL": "https://p.supabase.co", "SUPABASE_SERVICE_ROLE_KEY": "k",
       "POD_SIGNED_URL_SECONDS": "5m"}, "POD_SIGNED_URL_SECONDS"),
     ({"POD_CATALOG_URL": "postgres-db"}, "POD_CATALOG_URL must be"),
+    ({"POD_COPYWRITER": "gpt"}, "POD_COPYWRITER must be one of offline, claude"),
+    ({"POD_COPYWRITER": "claude"}, "POD_COPYWRITER=claude needs ANTHROPIC_API_KEY"),
+    ({"POD_COPYWRITER": "claude", "ANTHROPIC_API_KEY": "k", "ANTHROPIC_BASE_URL": "localhost:9"},
+     "ANTHROPIC_BASE_URL must be an http(s) URL"),
 ])
 def test_a_missing_or_malformed_variable_is_named(env, message):
     with pytest.raises(ConfigurationError, match=re.escape(message)):

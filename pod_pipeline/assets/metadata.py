@@ -5,6 +5,7 @@ from dagster import AssetExecutionContext, Failure, MetadataValue, asset
 
 from pod_pipeline.assets.artworks import Artwork
 from pod_pipeline.gelato.models import Template
+from pod_pipeline.listing.claude.writer import CopywriterConfigError
 from pod_pipeline.listing.copywriter import CopyRejected
 from pod_pipeline.listing.model import CopyRequest, Listing, ProductBrief
 from pod_pipeline.listing.rules import listing_violations
@@ -33,7 +34,10 @@ def metadata(context: AssetExecutionContext, artworks: Artwork, variants: pd.Dat
     seller's brand voice). The file name is treated as data, never as instructions. Marketplace
     rules (Etsy's: lengths, characters, tag limits, banned words) are enforced in code."""
     seller = settings.load()
-    writer = copywriter.get(seller.listing)
+    try:
+        writer = copywriter.get(seller.listing, seller.copywriter)
+    except (ValueError, CopywriterConfigError) as misconfigured:
+        raise Failure(f"listing copy cannot be written: {misconfigured}", allow_retries=False) from None
     request = CopyRequest(
         artwork_id=artworks.artwork_id, file_name=artworks.file_name, width=artworks.width,
         height=artworks.height, dominant_colors=list(artworks.dominant_colors), preview_jpeg=artworks.preview_jpeg,
@@ -42,6 +46,8 @@ def metadata(context: AssetExecutionContext, artworks: Artwork, variants: pd.Dat
     )
     try:
         result = writer.write(request)
+    except CopywriterConfigError as misconfigured:
+        raise Failure(f"listing copy cannot be written: {misconfigured}", allow_retries=False) from None
     except CopyRejected as rejected:
         catalog.open().set_artwork_status(artworks.artwork_id, "failed", f"listing copy: {rejected.reason}")
         raise Failure(f"no valid listing copy: {rejected.reason}", allow_retries=False) from None
@@ -59,10 +65,13 @@ def metadata(context: AssetExecutionContext, artworks: Artwork, variants: pd.Dat
         "description": MetadataValue.md(listing.description_html),
         "alt_text": listing.alt_text,
         "copywriter": result.copywriter,
-        "model": result.model or "none (offline)",
+        "model": result.model or "none (offline: no API call)",
         "prompt_version": result.prompt_version,
         "input_tokens": result.input_tokens,
         "output_tokens": result.output_tokens,
         "cost_usd": float(result.cost_usd),
+        "request_id": result.request_id or "none",
+        "repaired": result.repaired,
+        "from_cache": bool(getattr(result, "cached", False)),
     })
     return listing

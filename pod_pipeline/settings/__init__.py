@@ -5,6 +5,7 @@
 """
 
 from pod_pipeline.settings.model import (
+    CopywriterSettings,
     ListingRules,
     Market,
     PricingRules,
@@ -15,6 +16,7 @@ from pod_pipeline.settings.model import (
 from pod_pipeline.settings.loading import DEFAULT_SETTINGS_PATH, SettingsError, load_settings
 
 __all__ = [
+    "CopywriterSettings",
     "DEFAULT_SETTINGS_PATH",
     "ListingRules",
     "Market",

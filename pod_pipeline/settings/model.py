@@ -89,6 +89,15 @@ class ListingRules(_Strict):
     brand_voice: str = Field(default="warm, concise, specific", description="How the copy should sound.")
 
 
+class CopywriterSettings(_Strict):
+    """Who writes listing copy. POD_COPYWRITER in the environment overrides `kind`."""
+
+    kind: Literal["offline", "claude"] = Field(default="offline", description="offline needs no key.")
+    demo_model: str = Field(default="claude-haiku-5-5", min_length=1, description="Model in demo mode (cheap).")
+    production_model: str = Field(default="claude-sonnet-5-5", min_length=1, description="Model in production.")
+    max_tokens: int = Field(default=2048, ge=256, le=16384)
+
+
 class SellerSettings(_Strict):
     store_id: str = Field(min_length=1, description="Gelato store id (UUID of the connected store).")
     templates: list[TemplateChoice] = Field(min_length=1)
@@ -96,6 +105,7 @@ class SellerSettings(_Strict):
     print: PrintRules = Field(default_factory=PrintRules)
     pricing: PricingRules = Field(default_factory=PricingRules)
     listing: ListingRules = Field(default_factory=ListingRules)
+    copywriter: CopywriterSettings = Field(default_factory=CopywriterSettings)
     visible_in_store: bool = Field(default=False, description="Publish as visible, not as a draft.")
     replace_on_new_version: bool = Field(
         default=True,

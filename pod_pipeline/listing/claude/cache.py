@@ -52,6 +52,11 @@ class CachedCopywriter:
         key = cache_key(request, getattr(self.inner, "prompt_version", ""), getattr(self.inner, "model", None))
         return self.cache_dir / key[:2] / f"{key}.json"
 
+    def store(self, request: CopyRequest, result: CopyResult) -> None:
+        """Save a result made elsewhere (a batch row); rewriting a key is harmless."""
+        plain = CopyResult(**result.model_dump(include=set(CopyResult.model_fields)))
+        _write_atomically(self._path(request), plain.model_dump_json())
+
     def write(self, request: CopyRequest) -> CopyResult:
         path = self._path(request)
         if path.is_file():
@@ -64,7 +69,7 @@ class CachedCopywriter:
                 return CachedCopyResult(**stored.model_dump())
         self.misses += 1
         result = self.inner.write(request)
-        _write_atomically(path, CopyResult(**result.model_dump(include=set(CopyResult.model_fields))).model_dump_json())
+        self.store(request, result)
         return result
 
 

@@ -26,6 +26,9 @@ TOOL_NAME = "emit_listing"
 # anyway, so sending more only costs upload time; 5 MB is the API's per-image limit.
 MAX_IMAGE_EDGE = 1568
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
+# The API also shrinks anything above ~1.15 megapixels (~1,600 tokens, e.g. 1092×1456 at 3:4),
+# so a 3:4 artwork at 1568 px long edge would be billed for pixels the model never sees.
+MAX_IMAGE_PIXELS = 1_150_000
 
 SYSTEM = (
     "You write print-on-demand marketplace listings (Etsy rules) for a seller's artwork. "
@@ -64,10 +67,13 @@ LISTING_TOOL = {
 
 
 def prepare_image(preview: bytes) -> bytes:
-    """The preview as a JPEG of at most MAX_IMAGE_EDGE px on the long edge and < 5 MB."""
+    """The preview as a JPEG of at most MAX_IMAGE_EDGE px on the long edge, MAX_IMAGE_PIXELS
+    pixels and < 5 MB (aspect ratio kept)."""
     with Image.open(io.BytesIO(preview)) as opened:
         image = opened.convert("RGB")  # JPEG has no alpha or palette
-    image.thumbnail((MAX_IMAGE_EDGE, MAX_IMAGE_EDGE), Image.LANCZOS)
+    scale = min(1.0, MAX_IMAGE_EDGE / max(image.size), (MAX_IMAGE_PIXELS / (image.width * image.height)) ** 0.5)
+    if scale < 1.0:
+        image = image.resize((max(1, int(image.width * scale)), max(1, int(image.height * scale))), Image.LANCZOS)
     for quality in (85, 70, 55, 40):
         out = io.BytesIO()
         image.save(out, format="JPEG", quality=quality, optimize=True)

@@ -62,7 +62,7 @@ class _Usage:
     def add(self, message: anthropic.types.Message) -> None:
         self.input_tokens += message.usage.input_tokens
         self.output_tokens += message.usage.output_tokens
-        if message._request_id:  # set by the SDK from the `request-id` header
+        if getattr(message, "_request_id", None):  # set by the SDK from the `request-id` header
             self.request_ids.append(message._request_id)
 
 
@@ -93,8 +93,7 @@ class ClaudeCopywriter:
 
     def write(self, request: CopyRequest) -> CopyResult:
         rules = effective_rules(self.rules, request)
-        jpeg = prepare_image(request.preview_jpeg) if request.preview_jpeg else None
-        messages: list[dict] = [{"role": "user", "content": user_content(request, rules, jpeg)}]
+        messages = self.first_messages(request)
         usage = _Usage()
         first = self._ask(messages, rules, usage)
         if first.listing is not None and not first.violations:
@@ -114,20 +113,39 @@ class ClaudeCopywriter:
             raise CopyRejected("the model's listing breaks the rules even after a re-ask and repair", problems)
         return self._result(repaired, usage, repaired=True)
 
-    def _ask(self, messages: list[dict], rules: ListingRules, usage: _Usage) -> _Reply:
+    def params(self, messages: list[dict]) -> dict:
+        """The Messages API parameters for `messages` (also what a batch row sends)."""
         thinking = self.model.startswith(THINKING_ALWAYS_ON)
         choice = {"type": "auto"} if thinking else {"type": "tool", "name": TOOL_NAME}
+        # No temperature/top_p/top_k and no assistant prefill: the SDK and newer models reject
+        # them; the tool schema and the checks in code give the determinism instead.
+        return {
+            "model": self.model,
+            "max_tokens": self.max_tokens,
+            "system": SYSTEM,
+            "messages": messages,
+            "tools": [LISTING_TOOL],
+            "tool_choice": choice,
+        }
+
+    def first_messages(self, request: CopyRequest) -> list[dict]:
+        rules = effective_rules(self.rules, request)
+        jpeg = prepare_image(request.preview_jpeg) if request.preview_jpeg else None
+        return [{"role": "user", "content": user_content(request, rules, jpeg)}]
+
+    def accept(self, message: anthropic.types.Message, request: CopyRequest, price_factor: float = 1.0) -> CopyResult | None:
+        """The result for a reply that is valid as it stands (a batch row), else None."""
+        reply = _read_reply(message, effective_rules(self.rules, request))
+        if reply.listing is None or reply.violations:
+            return None
+        usage = _Usage()
+        usage.add(message)
+        result = self._result(reply.listing, usage, repaired=False)
+        return result.model_copy(update={"cost_usd": round(result.cost_usd * price_factor, 8)})
+
+    def _ask(self, messages: list[dict], rules: ListingRules, usage: _Usage) -> _Reply:
         try:
-            # No temperature/top_p/top_k and no assistant prefill: the SDK and newer models reject
-            # them; the tool schema and the checks below give the determinism instead.
-            message = self.client.messages.create(
-                model=self.model,
-                max_tokens=self.max_tokens,
-                system=SYSTEM,
-                messages=messages,
-                tools=[LISTING_TOOL],
-                tool_choice=choice,
-            )
+            message = self.client.messages.create(**self.params(messages))
         except anthropic.APIStatusError as error:
             if config_error := _config_error(error, self.model):
                 raise config_error from error

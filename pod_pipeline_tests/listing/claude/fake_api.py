@@ -7,12 +7,14 @@ Tests queue replies (`reply_tool`, `reply_refusal`, `reply_error`, ...) and then
 from __future__ import annotations
 
 import itertools
+import json
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from pod_pipeline.serving import BackgroundServer
@@ -43,8 +45,14 @@ class FakeAnthropic:
         self.models = dict(known_models or {"claude-haiku-5-5": "active"})
         self.app = Starlette(routes=[
             Route("/v1/messages", self._messages, methods=["POST"]),
+            Route("/v1/messages/batches", self._create_batch, methods=["POST"]),
+            Route("/v1/messages/batches/{batch_id}", self._batch, methods=["GET"]),
+            Route("/v1/messages/batches/{batch_id}/results", self._batch_results, methods=["GET"]),
             Route("/v1/models/{model_id:path}", self._model, methods=["GET"]),
         ])
+        # Batches: each created batch takes the next script (polls before it ends, result rows).
+        self.batch_scripts: deque[tuple[int, Callable[[list[dict]], list[dict]]]] = deque()
+        self.batches: dict[str, dict] = {}
         self.server = BackgroundServer(self.app, name="fake-anthropic")
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -109,6 +117,48 @@ class FakeAnthropic:
         return JSONResponse(scripted.body, status_code=scripted.status,
                             headers={"request-id": request_id, **scripted.headers})
 
+    def script_batch(self, rows: Callable[[list[dict]], list[dict]], polls: int = 1) -> None:
+        """`rows(submitted_requests)` returns the result rows (in any order) once the batch ends."""
+        self.batch_scripts.append((polls, rows))
+
+    def _batch_body(self, batch_id: str) -> dict:
+        batch = self.batches[batch_id]
+        ended = batch["polls"] <= 0
+        counts = {k: 0 for k in ("processing", "succeeded", "errored", "canceled", "expired")}
+        for row in batch["rows"] if ended else []:
+            counts[row["result"]["type"]] += 1
+        counts["processing"] = 0 if ended else len(batch["requests"])
+        return {
+            "id": batch_id, "type": "message_batch", "processing_status": "ended" if ended else "in_progress",
+            "request_counts": counts, "created_at": "2026-11-25T10:00:00Z", "expires_at": "2026-11-26T10:00:00Z",
+            "ended_at": "2026-11-25T10:30:00Z" if ended else None, "archived_at": None, "cancel_initiated_at": None,
+            "results_url": f"{self.base_url}/v1/messages/batches/{batch_id}/results" if ended else None,
+        }
+
+    async def _create_batch(self, request: Request) -> JSONResponse:
+        if denied := await self._record(request):
+            return denied
+        polls, rows = self.batch_scripts.popleft()
+        batch_id = f"msgbatch_{next(_ids):04d}"
+        submitted = self.requests[-1].json["requests"]
+        self.batches[batch_id] = {"polls": polls, "requests": submitted, "rows": rows(submitted)}
+        return JSONResponse(self._batch_body(batch_id), headers={"request-id": _request_id()})
+
+    async def _batch(self, request: Request) -> JSONResponse:
+        if denied := await self._record(request):
+            return denied
+        batch_id = request.path_params["batch_id"]
+        body = self._batch_body(batch_id)
+        self.batches[batch_id]["polls"] -= 1
+        return JSONResponse(body, headers={"request-id": _request_id()})
+
+    async def _batch_results(self, request: Request) -> Response:
+        if denied := await self._record(request):
+            return denied
+        rows = self.batches[request.path_params["batch_id"]]["rows"]
+        jsonl = "".join(json.dumps(row) + "\n" for row in rows)
+        return Response(jsonl, media_type="application/binary", headers={"request-id": _request_id()})
+
     async def _model(self, request: Request) -> JSONResponse:
         if denied := await self._record(request):
             return denied
@@ -123,6 +173,15 @@ class FakeAnthropic:
             "retires_at": "2026-12-31T00:00:00Z" if lifecycle == "deprecated" else None,
         }
         return JSONResponse(body, headers={"request-id": _request_id()})
+
+
+def tool_message(tool_input: dict, stop_reason: str = "tool_use", model: str = "claude-haiku-5-5") -> dict:
+    """A Message body as a batch row carries it."""
+    return {
+        "id": f"msg_{next(_ids):04d}", "type": "message", "role": "assistant", "model": model,
+        "content": [{"type": "tool_use", "id": f"toolu_{next(_ids):04d}", "name": "emit_listing", "input": tool_input}],
+        "stop_reason": stop_reason, "stop_sequence": None, "usage": {"input_tokens": 1800, "output_tokens": 300},
+    }
 
 
 def _request_id() -> str:
