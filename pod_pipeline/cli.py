@@ -127,6 +127,13 @@ def _bench_sensor(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_copy(args: argparse.Namespace) -> int:
+    from pod_pipeline.benchmarks.copy_cost import measure_copy_cost
+
+    print(json.dumps(measure_copy_cost(args.model), indent=2))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pod-pipeline", description="Artwork uploads in, print-on-demand products out.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -205,6 +212,11 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--database-url", default=None, help="Server to make the throw-away database on.")
     scan.add_argument("--json", action="store_true")
     scan.set_defaults(func=_bench_sensor)
+    copy = benches.add_parser("copy", help="Claude copy cost on the sample set (computed, no API call).",
+                              description="Input tokens per sample artwork from the image and text actually "
+                              "sent, and the estimated cost per 1,000 artworks, synchronous vs batched.")
+    copy.add_argument("--model", default="claude-haiku-5-5")
+    copy.set_defaults(func=_bench_copy)
     return parser
 
 

@@ -5,3 +5,13 @@ def test_artwork_step_benchmark_measures_a_real_materialization():
     report = measure_artwork_step(size=1500)
     assert report["success"] is True
     assert report["peak_rss_mib"] > report["baseline_rss_mib"] > 0
+
+
+def test_copy_cost_benchmark_counts_what_would_be_sent():
+    from pod_pipeline.benchmarks.copy_cost import measure_copy_cost
+
+    report = measure_copy_cost()
+    assert len(report["artworks"]) == 5  # the accepted samples; rejected files never reach Claude
+    assert all(r["image_tokens"] <= 1600 and r["text_tokens"] > 100 for r in report["artworks"])
+    haiku = report["cost_per_1000_artworks"]["claude-haiku-5-5"]
+    assert haiku["batch_usd"] == round(haiku["sync_usd"] / 2, 2) > 0

@@ -73,5 +73,9 @@ def metadata(context: AssetExecutionContext, artworks: Artwork, variants: pd.Dat
         "request_id": result.request_id or "none",
         "repaired": result.repaired,
         "from_cache": bool(getattr(result, "cached", False)),
+        "written_by": MetadataValue.md(
+            "the **offline copywriter** (no key needed): set `POD_COPYWRITER=claude` and `ANTHROPIC_API_KEY` "
+            "to have Claude write it from the image" if result.copywriter == "offline"
+            else f"**Claude** (`{result.model}`, prompt {result.prompt_version})"),
     })
     return listing
