@@ -5,8 +5,7 @@ from dagster import AssetExecutionContext, Failure, MetadataValue, asset
 
 from pod_pipeline.assets.artworks import Artwork
 from pod_pipeline.gelato.models import Template
-from pod_pipeline.listing.claude.writer import CopywriterConfigError
-from pod_pipeline.listing.copywriter import CopyRejected
+from pod_pipeline.listing.copywriter import CopyRejected, CopywriterConfigError
 from pod_pipeline.listing.model import CopyRequest, Listing, ProductBrief
 from pod_pipeline.listing.rules import listing_violations
 from pod_pipeline.partitions import artworks_partitions

@@ -32,6 +32,12 @@ class CopyResult(BaseModel):
     repaired: bool = Field(default=False, description="True if `repair_listing` had to fix the copy.")
 
 
+class CopywriterConfigError(Exception):
+    """A mistake only a person can fix (key, model id, permissions, request shape): retrying
+    cannot help, so the asset turns it into a non-retryable failure. Defined here, beside the
+    interface, so callers need not import the Anthropic SDK to catch it."""
+
+
 class CopyRejected(Exception):
     """The copywriter could not produce a listing that passes the rules (or refused to)."""
 

@@ -20,7 +20,7 @@ from pod_pipeline.listing.claude.prompt import (
     prepare_image,
     user_content,
 )
-from pod_pipeline.listing.copywriter import CopyRejected, CopyResult, effective_rules
+from pod_pipeline.listing.copywriter import CopyRejected, CopyResult, CopywriterConfigError, effective_rules
 from pod_pipeline.listing.model import CopyRequest, Listing
 from pod_pipeline.listing.rules import listing_violations, repair_listing
 from pod_pipeline.settings.model import ListingRules
@@ -37,11 +37,6 @@ PRICES_PER_MTOK: dict[str, tuple[float, float]] = {
 # "always call emit_listing", and a reply without the tool is handled like any other miss.
 THINKING_ALWAYS_ON = ("claude-opus-5-5",)
 DEFAULT_MAX_TOKENS = 2048
-
-
-class CopywriterConfigError(Exception):
-    """A mistake only a person can fix (key, model id, permissions, request shape): retrying
-    cannot help, so the asset turns it into a non-retryable failure."""
 
 
 def estimate_cost(model: str, input_tokens: int, output_tokens: int) -> float:
