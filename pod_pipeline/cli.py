@@ -134,6 +134,17 @@ def _bench_copy(args: argparse.Namespace) -> int:
     return 0
 
 
+def _copy_batch(args: argparse.Namespace) -> int:
+    from dagster import DagsterInstance
+
+    from pod_pipeline.bulk_copy import prefill_copy_cache
+    from pod_pipeline.definitions import defs
+
+    with DagsterInstance.get() as instance:
+        print(json.dumps(prefill_copy_cache(defs, instance, args.partition), indent=2))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pod-pipeline", description="Artwork uploads in, print-on-demand products out.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -187,6 +198,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Apply supabase/migrations to --database-url, else $SUPABASE_DB_URL, else $DATABASE_URL.")
     db_migrate.add_arguments(migrate)
     migrate.set_defaults(func=db_migrate.run)
+
+    copy = commands.add_parser("copy-batch", help="Write listing copy for many artworks via Message Batches.",
+                               description="Send the artworks whose copy is not cached to Claude as Message "
+                               "Batches (half price) and cache the results; then materialize `metadata` (e.g. a "
+                               "backfill) and it makes no API call. Uses the instance in DAGSTER_HOME.")
+    copy.add_argument("--partition", action="append", help="Artwork partition key (repeatable; default: all).")
+    copy.set_defaults(func=_copy_batch)
 
     bench = commands.add_parser("bench", help="Benchmarks the project keeps.", description="Benchmarks.")
     benches = bench.add_subparsers(dest="bench", required=True)

@@ -10,6 +10,7 @@ from pod_pipeline.listing.model import CopyRequest, Listing, ProductBrief
 from pod_pipeline.listing.rules import listing_violations
 from pod_pipeline.partitions import artworks_partitions
 from pod_pipeline.resources import CatalogResource, CopywriterResource, SettingsResource
+from pod_pipeline.settings import SellerSettings
 
 
 def product_briefs(frame: pd.DataFrame, templates: dict[str, Template], product_types: dict[str, str | None]) -> list[ProductBrief]:
@@ -22,6 +23,18 @@ def product_briefs(frame: pd.DataFrame, templates: dict[str, Template], product_
             sizes=list(dict.fromkeys(rows["variant_title"])),
         ))
     return briefs
+
+
+def copy_request(artworks: Artwork, variants: pd.DataFrame, templates: dict[str, Template],
+                 seller: SellerSettings) -> CopyRequest:
+    """What the copywriter is asked for one artwork. Bulk copy builds the very same request, so
+    its results land where `metadata`'s cache looks."""
+    return CopyRequest(
+        artwork_id=artworks.artwork_id, file_name=artworks.file_name, width=artworks.width,
+        height=artworks.height, dominant_colors=list(artworks.dominant_colors), preview_jpeg=artworks.preview_jpeg,
+        products=product_briefs(variants, templates, {t.id: t.product_type for t in seller.templates}),
+        brand_voice=seller.listing.brand_voice, banned_words=seller.listing.banned_words,
+    )
 
 
 @asset(partitions_def=artworks_partitions, group_name="artwork", kinds={"python"}, code_version="1")
@@ -37,12 +50,7 @@ def metadata(context: AssetExecutionContext, artworks: Artwork, variants: pd.Dat
         writer = copywriter.get(seller.listing, seller.copywriter)
     except (ValueError, CopywriterConfigError) as misconfigured:
         raise Failure(f"listing copy cannot be written: {misconfigured}", allow_retries=False) from None
-    request = CopyRequest(
-        artwork_id=artworks.artwork_id, file_name=artworks.file_name, width=artworks.width,
-        height=artworks.height, dominant_colors=list(artworks.dominant_colors), preview_jpeg=artworks.preview_jpeg,
-        products=product_briefs(variants, templates, {t.id: t.product_type for t in seller.templates}),
-        brand_voice=seller.listing.brand_voice, banned_words=seller.listing.banned_words,
-    )
+    request = copy_request(artworks, variants, templates, seller)
     try:
         result = writer.write(request)
     except CopywriterConfigError as misconfigured:

@@ -52,6 +52,9 @@ class CachedCopywriter:
         key = cache_key(request, getattr(self.inner, "prompt_version", ""), getattr(self.inner, "model", None))
         return self.cache_dir / key[:2] / f"{key}.json"
 
+    def has(self, request: CopyRequest) -> bool:
+        return self._path(request).exists()
+
     def store(self, request: CopyRequest, result: CopyResult) -> None:
         """Save a result made elsewhere (a batch row); rewriting a key is harmless."""
         plain = CopyResult(**result.model_dump(include=set(CopyResult.model_fields)))
