@@ -4,8 +4,10 @@ environment that points the pipeline at them."""
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from pod_pipeline.sandbox.config import SandboxConfig
+from pod_pipeline.settings import DEFAULT_SETTINGS_PATH
 from pod_pipeline.sandbox.server import SandboxServer
 from pod_pipeline.serving import BackgroundServer
 from pod_pipeline.storage.file_server import BUCKET_MOUNT, create_bucket_app
@@ -30,3 +32,17 @@ def pipeline_env(tmp_path, gelato_sandbox):
             "POD_BUCKET_URL": bucket.base_url + BUCKET_MOUNT,
             "POD_CATALOG_URL": f"sqlite:///{tmp_path / 'catalog.db'}",
         }
+
+
+POSTER = "c12a363e-0d4e-4d96-be4b-bf4138eb8743"
+
+
+def poster_only_settings(folder, **overrides) -> str:
+    """A settings file publishing to the poster template only (one product per artwork keeps
+    flow tests quick); returns its path for POD_SETTINGS."""
+    settings = yaml.safe_load(DEFAULT_SETTINGS_PATH.read_text())
+    settings["templates"] = [{"id": POSTER}]
+    settings.update(overrides)
+    path = folder / "settings.yaml"
+    path.write_text(yaml.safe_dump(settings))
+    return str(path)

@@ -3,22 +3,18 @@
 
 from pathlib import Path
 
-import yaml
 from dagster import AssetKey, instance_for_test
 
 from pod_pipeline.bulk_copy import prefill_copy_cache
 from pod_pipeline.definitions import build_definitions
-from pod_pipeline.settings import DEFAULT_SETTINGS_PATH
 from pod_pipeline.storage.base import artwork_id_for
 from pod_pipeline_tests.listing.claude.fake_api import FakeAnthropic, tool_message
-from pod_pipeline_tests.test_claude_flow import COPY, POSTER
+from pod_pipeline_tests.conftest import poster_only_settings
+from pod_pipeline_tests.test_claude_flow import COPY
 from pod_pipeline_tests.test_pipeline_flow import gradient_jpeg
 
 
 def test_a_batch_fills_the_cache_for_every_artwork_that_needs_copy(pipeline_env, tmp_path, gelato_sandbox):
-    settings = yaml.safe_load(DEFAULT_SETTINGS_PATH.read_text())
-    settings["templates"] = [{"id": POSTER}]
-    (tmp_path / "settings.yaml").write_text(yaml.safe_dump(settings))
     folder = Path(pipeline_env["POD_BUCKET_DIR"]) / "user-1"
     folder.mkdir(parents=True)
     names = ["dunes.jpg", "canyon.jpg"]
@@ -28,7 +24,7 @@ def test_a_batch_fills_the_cache_for_every_artwork_that_needs_copy(pipeline_env,
     keys = [artwork_id_for(f"user-1/{n}") for n in names + ["notes.png"]]
     with FakeAnthropic({"claude-haiku-5-5": "active"}) as api, instance_for_test() as instance:
         env = {**pipeline_env, "POD_COPYWRITER": "claude", "ANTHROPIC_API_KEY": "test-key",
-               "ANTHROPIC_BASE_URL": api.base_url, "POD_SETTINGS": str(tmp_path / "settings.yaml"),
+               "ANTHROPIC_BASE_URL": api.base_url, "POD_SETTINGS": poster_only_settings(tmp_path),
                "POD_COPY_CACHE_DIR": str(tmp_path / "copy-cache")}
         defs = build_definitions(env)
         defs.resolve_job_def("refresh_gelato_cache").execute_in_process(instance=instance)

@@ -3,33 +3,28 @@
 
 from pathlib import Path
 
-import yaml
 from dagster import AssetKey, instance_for_test
 
 from pod_pipeline.catalog.sqlite import SqliteCatalog
 from pod_pipeline.definitions import build_definitions
 from pod_pipeline.sensor_driver import SensorDriver
-from pod_pipeline.settings import DEFAULT_SETTINGS_PATH
 from pod_pipeline.storage.base import artwork_id_for
+from pod_pipeline_tests.conftest import poster_only_settings
 from pod_pipeline_tests.listing.claude.fake_api import FakeAnthropic
 from pod_pipeline_tests.test_pipeline_flow import gradient_jpeg
 
-POSTER = "c12a363e-0d4e-4d96-be4b-bf4138eb8743"
 COPY = {"title": "Dunes at Dusk Art Print", "description_html": "<p>Museum-grade matte paper.</p>",
         "tags": ["desert wall art", "dune poster", "warm decor"], "alt_text": "Orange dunes under a dusk sky"}
 
 
 def test_claude_writes_the_listing_and_a_rerun_reuses_it(pipeline_env, tmp_path, gelato_sandbox):
-    settings = yaml.safe_load(DEFAULT_SETTINGS_PATH.read_text())
-    settings["templates"] = [{"id": POSTER}]
-    (tmp_path / "settings.yaml").write_text(yaml.safe_dump(settings))
     folder = Path(pipeline_env["POD_BUCKET_DIR"]) / "user-1"
     folder.mkdir(parents=True)
     gradient_jpeg(folder / "dunes.jpg", 4200, 6000)
     with FakeAnthropic({"claude-haiku-5-5": "active"}) as api, instance_for_test() as instance:
         api.reply_tool(COPY)
         env = {**pipeline_env, "POD_COPYWRITER": "claude", "ANTHROPIC_API_KEY": "test-key",
-               "ANTHROPIC_BASE_URL": api.base_url, "POD_SETTINGS": str(tmp_path / "settings.yaml"),
+               "ANTHROPIC_BASE_URL": api.base_url, "POD_SETTINGS": poster_only_settings(tmp_path),
                "POD_COPY_CACHE_DIR": str(tmp_path / "copy-cache")}
         defs = build_definitions(env)
         driver = SensorDriver(defs, instance, "upload_sensor")

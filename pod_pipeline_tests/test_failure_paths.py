@@ -5,25 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 from dagster import instance_for_test
 
 from pod_pipeline import checks
 from pod_pipeline.catalog.sqlite import SqliteCatalog
 from pod_pipeline.definitions import build_definitions
 from pod_pipeline.sensor_driver import SensorDriver
-from pod_pipeline.settings import DEFAULT_SETTINGS_PATH
 from pod_pipeline.storage.base import artwork_id_for
+from pod_pipeline_tests.conftest import poster_only_settings
 from pod_pipeline_tests.test_pipeline_flow import gradient_jpeg
 
-POSTER = "c12a363e-0d4e-4d96-be4b-bf4138eb8743"
 
 
-def run_one_artwork(pipeline_env, tmp_path, settings: dict | None = None):
-    env = dict(pipeline_env)
-    if settings is not None:
-        env["POD_SETTINGS"] = str(tmp_path / "settings.yaml")
-        Path(env["POD_SETTINGS"]).write_text(yaml.safe_dump(settings))
+def run_one_artwork(pipeline_env, settings_path: str):
+    env = {**pipeline_env, "POD_SETTINGS": settings_path}
     folder = Path(env["POD_BUCKET_DIR"]) / "user-1"
     folder.mkdir(parents=True)
     gradient_jpeg(folder / "dunes.jpg", 4200, 6000)
@@ -36,16 +31,9 @@ def run_one_artwork(pipeline_env, tmp_path, settings: dict | None = None):
     return artwork, catalog.products_for(artwork.id)
 
 
-def poster_only(**extra) -> dict:
-    settings = yaml.safe_load(DEFAULT_SETTINGS_PATH.read_text())
-    settings["templates"] = [{"id": POSTER}]
-    settings.update(extra)
-    return settings
-
-
 def test_a_failed_blocking_check_stops_publishing_and_says_why(pipeline_env, tmp_path, monkeypatch, gelato_sandbox):
     monkeypatch.setattr(checks, "listing_violations", lambda listing, rules: ["title uses '$'"])
-    artwork, products = run_one_artwork(pipeline_env, tmp_path, poster_only())
+    artwork, products = run_one_artwork(pipeline_env, poster_only_settings(tmp_path))
     assert artwork.status == "failed"
     assert "listing_meets_marketplace_rules" in artwork.reason
     assert "POST /v1/stores/{storeId}/products:create-from-template" not in gelato_sandbox.call_counts()
@@ -54,7 +42,7 @@ def test_a_failed_blocking_check_stops_publishing_and_says_why(pipeline_env, tmp
 
 def test_products_still_publishing_at_the_timeout_are_marked_stalled(pipeline_env, tmp_path, gelato_sandbox):
     gelato_sandbox.config.publish_delay_seconds = 30
-    artwork, products = run_one_artwork(pipeline_env, tmp_path, poster_only(publish_timeout_seconds=1))
+    artwork, products = run_one_artwork(pipeline_env, poster_only_settings(tmp_path, publish_timeout_seconds=1))
     assert [p.status for p in products] == ["stalled"]
     assert "still" in products[0].reason and products[0].gelato_product_id
     assert artwork.status == "failed" and "still" in artwork.reason

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import uuid
 from contextlib import contextmanager
 from typing import Iterator
 
 import psycopg2
 
 from pod_pipeline.db.migrate import apply_migrations
+from pod_pipeline.storage_standin import temporary_database
 
 # The server the project's machines and CI run on 127.0.0.1:5432 (see reference/supabase.md).
 ADMIN_URL = os.environ.get("POD_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -21,33 +21,19 @@ def url_for(database: str, user: str = "postgres", password: str | None = None) 
     return f"postgresql://{auth}@{base.get('host', '127.0.0.1')}:{base.get('port', '5432')}/{database}"
 
 
-def _admin(sql: str) -> None:
-    try:
-        conn = psycopg2.connect(ADMIN_URL, connect_timeout=5)
-    except psycopg2.OperationalError as error:
-        raise RuntimeError(f"these tests need the local PostgreSQL at {ADMIN_URL} "
-                           f"(set POD_TEST_PG_ADMIN_URL to use another): {error}") from error
-    try:
-        conn.autocommit = True  # CREATE/DROP DATABASE cannot run in a transaction
-        with conn.cursor() as cur:
-            cur.execute(sql)
-    finally:
-        conn.close()
-
-
 @contextmanager
 def fresh_database(migrate: bool = True) -> Iterator[str]:
     """A new, uniquely named database (migrated unless told not to); dropped afterwards even if
     connections (e.g. PostgREST's) are still open."""
-    name = f"pod_test_{uuid.uuid4().hex[:12]}"
-    _admin(f"create database {name}")
     try:
-        url = url_for(name)
+        psycopg2.connect(ADMIN_URL, connect_timeout=5).close()
+    except psycopg2.OperationalError as error:
+        raise RuntimeError(f"these tests need the local PostgreSQL at {ADMIN_URL} "
+                           f"(set POD_TEST_PG_ADMIN_URL to use another): {error}") from error
+    with temporary_database(ADMIN_URL, prefix="pod_test") as url:
         if migrate:
             apply_migrations(url)
         yield url
-    finally:
-        _admin(f"drop database if exists {name} with (force)")
 
 
 @contextmanager
