@@ -1,15 +1,12 @@
-"""Asset checks. Each recomputes its rule from raw values rather than trusting the verdict the
+"""Asset checks on the artwork, its fit, its copy and its products (prices: `price_checks`). Each recomputes its rule from raw values rather than trusting the verdict the
 asset computed, so a bug in the asset is caught here. Blocking checks gate publishing."""
-
-from decimal import Decimal
 
 import httpx
 import pandas as pd
-from dagster import AssetCheckResult, AssetIn, AssetCheckSeverity, asset_check
+from dagster import AssetCheckResult, AssetCheckSeverity, AssetIn, asset_check
 
 from pod_pipeline.assets.artworks import Artwork, artworks
 from pod_pipeline.assets.metadata import metadata
-from pod_pipeline.assets.prices import prices
 from pod_pipeline.assets.published_products import published_products
 from pod_pipeline.assets.variants import variants
 from pod_pipeline.listing.model import Listing
@@ -79,28 +76,6 @@ def listing_meets_marketplace_rules(metadata: Listing, settings: SettingsResourc
     """Title, tags, description and alt text meet the marketplace rules and banned words."""
     problems = listing_violations(metadata, settings.load().listing)
     return AssetCheckResult(passed=not problems, metadata={"violations": "; ".join(problems) or "none"})
-
-
-@asset_check(asset=prices, blocking=True, partitions_def=artworks_partitions)
-def prices_keep_margin(prices: pd.DataFrame, settings: SettingsResource) -> AssetCheckResult:
-    """Every sold variant has a price; after fees the seller keeps at least the target margin;
-    no missing or negative amounts."""
-    rules = settings.load().pricing
-    sold = prices[prices["sold"]]
-    failures = []
-    for row in sold.itertuples():
-        price, cost = row.price, row.unit_cost
-        if price is None or cost is None or price <= 0 or cost < 0:
-            failures.append(f"{row.variant_title} {row.currency}: price {price}, cost {cost}")
-            continue
-        kept = price * (Decimal(1) - rules.fee_percent) - rules.fee_fixed - cost
-        if kept < Decimal(str(row.margin_target)) * price:
-            failures.append(f"{row.variant_title} {row.currency}: keeps {kept:.2f} of {price}")
-    return AssetCheckResult(
-        passed=len(sold) > 0 and not failures,
-        severity=AssetCheckSeverity.ERROR,
-        metadata={"priced": len(sold), "failures": "; ".join(failures[:20]) or "none"},
-    )
 
 
 @asset_check(asset=published_products, partitions_def=artworks_partitions)

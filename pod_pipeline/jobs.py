@@ -1,4 +1,5 @@
-"""Jobs: publishing one artwork (its partition), and refreshing the shared Gelato cache."""
+"""Jobs: publishing one artwork (its partition), refreshing the shared Gelato cache, and
+re-pricing the catalog (a cost refresh, then range runs of `prices`)."""
 
 from dagster import AssetSelection, define_asset_job, in_process_executor
 
@@ -26,4 +27,23 @@ refresh_gelato_cache_job = define_asset_job(
     executor_def=in_process_executor,
     tags=MODE_TAGS,
     description="Fetch the configured Gelato templates and their unit costs.",
+)
+
+reprice_catalog_job = define_asset_job(
+    name="reprice_catalog",
+    selection=AssetSelection.assets("templates", "base_costs"),
+    executor_def=in_process_executor,
+    tags=MODE_TAGS,
+    description="Re-price every artwork: refresh Gelato's templates and unit costs, then the sensor "
+    "reprice_after_cost_refresh re-prices all artworks in a few range runs. Add the tag pod/dry_run=true "
+    "for a drift report that writes nothing.",
+)
+
+reprice_prices_job = define_asset_job(
+    name="reprice_prices",
+    selection=AssetSelection.assets("prices"),
+    executor_def=in_process_executor,
+    tags=MODE_TAGS,
+    description="Re-price a range of artworks from the cached unit costs (launched as range runs by "
+    "reprice_after_cost_refresh, or as a backfill of `prices` from the UI).",
 )

@@ -9,3 +9,9 @@ artworks_partitions = DynamicPartitionsDefinition(name="artworks")
 UPLOAD_PATH_TAG = "pod/upload_path"
 UPLOAD_VERSION_TAG = "pod/upload_version"
 GELATO_POOL = "gelato_api"
+
+# Re-pricing: artworks per range run (the `prices` backfill policy and the re-pricing sensor agree
+# on it), and the run tag that makes a re-pricing report without writing.
+REPRICE_RUN_SIZE = 10_000
+DRY_RUN_TAG = "pod/dry_run"
+REPRICE_TAG = "pod/reprice"

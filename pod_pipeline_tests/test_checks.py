@@ -9,7 +9,6 @@ from pod_pipeline.assets.artworks import Artwork
 from pod_pipeline.checks import (
     every_variant_on_product,
     listing_meets_marketplace_rules,
-    prices_keep_margin,
     print_file_is_reachable,
     publishable_templates_are_sharp_enough,
 )
@@ -25,15 +24,6 @@ MUG = "5b0e7d41-2c8a-4f63-b9d7-a6e1c30f9d25"
 def artwork(width=3000, height=4000, print_path="u/a.png"):
     return Artwork(artwork_id="a", path="u/a.png", owner="u", version="1", width=width, height=height, sha256="x",
                    print_path=print_path, preview_path="p", preview_jpeg=b"")
-
-
-@pytest.mark.parametrize("price, passed", [(D("9.99"), True), (D("5.00"), False), (D("-1"), False)])
-def test_prices_keep_margin(price, passed):
-    frame = pd.DataFrame([{"variant_title": "A3", "currency": "USD", "price": price, "unit_cost": D("4.00"),
-                           "margin_target": D("0.35"), "sold": True},
-                          {"variant_title": "A3", "currency": "AUD", "price": None, "unit_cost": None,
-                           "margin_target": D("0.35"), "sold": False}])
-    assert prices_keep_margin(prices=frame, settings=SettingsResource()).passed is passed
 
 
 def test_listing_check_reports_each_violation():

@@ -100,7 +100,8 @@ def test_uploads_become_live_products_or_readable_rejections(pipeline_env, uploa
     partition = good.id
     for asset, check in [("artworks", "print_file_is_reachable"),
                          ("variants", "publishable_templates_are_sharp_enough"),
-                         ("metadata", "listing_meets_marketplace_rules"), ("prices", "prices_keep_margin"),
+                         ("metadata", "listing_meets_marketplace_rules"), ("prices", "every_variant_priced"),
+                         ("prices", "prices_keep_margin_and_profit"), ("prices", "prices_follow_rounding"),
                          ("published_products", "every_variant_on_product")]:
         assert check_passed(instance, asset, check, partition), f"{asset}.{check}"
     assert instance.get_latest_materialization_event(AssetKey("published_products")) is not None

@@ -42,7 +42,9 @@ def templates(context: AssetExecutionContext, gelato: GelatoResource, settings: 
 
 def unique_price_keys(fetched: dict[str, Template], markets: list) -> list[tuple[str, str, str]]:
     uids = sorted({v.product_uid for t in fetched.values() for v in t.variants})
-    return [(uid, m.country, m.currency) for uid in uids for m in markets]
+    # A market Gelato cannot quote in its selling currency is asked in its quote_currency.
+    keys = dict.fromkeys((uid, m.country, m.cost_currency) for uid in uids for m in markets)
+    return list(keys)
 
 
 @asset(group_name="gelato", kinds={"gelato", "pandas"}, pool=GELATO_POOL, retry_policy=gelato_retry)

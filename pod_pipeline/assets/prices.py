@@ -1,56 +1,121 @@
-"""The `prices` asset: a retail price for every publishable variant in every market."""
+"""The `prices` asset: a retail price for every publishable variant in every market, stored in
+the catalog (`variant_price`), for one artwork (publishing) or thousands (scheduled re-pricing)."""
+
+from pathlib import Path
 
 import pandas as pd
-from dagster import AssetExecutionContext, asset
+from dagster import (
+    AssetExecutionContext,
+    AssetIn,
+    AssetObservation,
+    BackfillPolicy,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 
-from pod_pipeline.partitions import artworks_partitions
-from pod_pipeline.pricing import profit, retail_price
-from pod_pipeline.resources import SettingsResource
-from pod_pipeline.settings import SellerSettings
+from pod_pipeline.gelato.models import Template
+from pod_pipeline.partitions import DRY_RUN_TAG, REPRICE_RUN_SIZE, artworks_partitions
+from pod_pipeline.price_checks import PRICE_CHECK_SPECS, price_check_results
+from pod_pipeline.pricing.drift import drift_rows, drift_summary, reasons_table, write_drift_csv
+from pod_pipeline.pricing.fx import FxError, load_rates
+from pod_pipeline.pricing.repricing import Repricing, reprice
+from pod_pipeline.pricing.rules import rule_table
+from pod_pipeline.resources import CatalogResource, SettingsResource
 from pod_pipeline.ui_metadata import table
 
-
-def price_variants(variants: pd.DataFrame, base_costs: pd.DataFrame, seller: SellerSettings) -> pd.DataFrame:
-    sellable = (variants[variants["template_publishable"]]
-                .drop_duplicates("template_variant_id")
-                [["template_id", "template_variant_id", "variant_title", "product_uid"]])
-    markets = pd.DataFrame([m.model_dump() for m in seller.markets])
-    frame = sellable.merge(markets, how="cross").merge(
-        base_costs[["product_uid", "country", "currency", "unit_cost", "sold"]],
-        on=["product_uid", "country", "currency"], how="left",
-    )
-    # A missing base cost means the shared cache predates this template: not sold, never free.
-    frame["sold"] = frame["sold"].fillna(False).astype(bool)
-    margins = frame["template_id"].map(seller.margin_for)
-    rules = seller.pricing
-    frame["margin_target"] = margins
-    frame["price"] = [
-        retail_price(cost, margin, currency, rules) if sold else None
-        for cost, margin, currency, sold in zip(frame["unit_cost"], margins, frame["currency"], frame["sold"])
-    ]
-    frame["profit"] = [
-        profit(price, cost, rules) if price is not None else None
-        for price, cost in zip(frame["price"], frame["unit_cost"])
-    ]
-    return frame
+WANTED = ["artwork_id", "template_id", "template_variant_id"]
 
 
-@asset(partitions_def=artworks_partitions, group_name="artwork", kinds={"pandas"}, code_version="1")
-def prices(context: AssetExecutionContext, variants: pd.DataFrame, base_costs: pd.DataFrame,
-           settings: SettingsResource) -> pd.DataFrame:
-    """Retail price per publishable variant and market, from Gelato's unit cost.
+def publishable_variants(variants_by_artwork: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """artwork × template variant pairs Gelato will create (the variants of publishable templates)."""
+    frames = [frame.loc[frame["template_publishable"], ["template_id", "template_variant_id"]].assign(artwork_id=key)
+              for key, frame in variants_by_artwork.items()]
+    if not frames:
+        return pd.DataFrame(columns=WANTED, dtype=object)
+    return pd.concat(frames, ignore_index=True)[WANTED].drop_duplicates()
 
-    price = (cost + fixed fees) / (1 − margin − fee %), rounded up once to the currency's rule
-    (charm ending such as .99; whole units for currencies without minor units), so the seller
-    keeps the target margin after marketplace and payment fees. Gelato has no price field on
-    create: these prices go to the catalog (the storefront's source of truth)."""
-    seller = settings.load()
-    frame = price_variants(variants, base_costs, seller)
-    sold = frame[frame["sold"]]
-    context.add_output_metadata({
-        "priced_variants": int(len(sold)),
-        "not_sold": int((~frame["sold"]).sum()),
-        "mean_margin": float((sold["profit"] / sold["price"]).astype(float).mean()) if len(sold) else 0.0,
-        "prices": table(frame[["variant_title", "country", "currency", "unit_cost", "price", "profit", "sold"]]),
-    })
-    return frame
+
+def by_artwork(context: AssetExecutionContext, variants) -> dict[str, pd.DataFrame]:
+    """The IO manager hands one frame for one partition and a dict for a range; artworks without
+    a `variants` output (rejected before it) are simply absent."""
+    if isinstance(variants, pd.DataFrame):
+        return {context.partition_keys[0]: variants}
+    return dict(variants or {})
+
+
+def price_metadata(result: Repricing, rows_written: int, dry_run: bool, fx_line: str, policy: str,
+                   drift_csv: Path | None) -> dict:
+    summary = drift_summary(result)
+    drift = drift_rows(result)
+    rows = result.rows
+    metadata = {
+        **summary,
+        "rows_written": rows_written,
+        "dry_run": dry_run,
+        "policy": policy,
+        "fx": fx_line,
+        "mean_margin": float(rows["margin_kept"].astype(float).mean()) if len(rows) else 0.0,
+        "reasons": table(reasons_table(result)),
+        "drift": table(drift, limit=25),
+    }
+    if drift_csv is not None:
+        metadata["drift_csv"] = MetadataValue.path(str(drift_csv))
+    if rows["artwork_id"].nunique() == 1:  # one artwork: its whole price list fits the UI
+        metadata["prices"] = table(rows[["template_id", "variant_title", "country", "currency", "cost", "cost_currency",
+                                         "price", "profit", "margin_kept", "reason"]])
+    if len(result.not_sold):
+        metadata["not_sold"] = table(result.not_sold.drop_duplicates(["template_variant_id", "country"]), limit=50)
+    return metadata
+
+
+@asset(
+    partitions_def=artworks_partitions,
+    ins={"variants": AssetIn(metadata={"allow_missing_partitions": True})},
+    backfill_policy=BackfillPolicy.multi_run(max_partitions_per_run=REPRICE_RUN_SIZE),
+    group_name="artwork",
+    kinds={"pandas"},
+    code_version="2",
+    output_required=False,  # a dry run observes instead of materializing
+    check_specs=PRICE_CHECK_SPECS,
+)
+def prices(context: AssetExecutionContext, variants, templates: dict[str, Template], base_costs: pd.DataFrame,
+           settings: SettingsResource, catalog: CatalogResource):
+    """Retail price of every publishable variant in every market, kept in the catalog
+    (`variant_price`, mirrored onto `variant` for the main market): Gelato has no price field.
+
+    The price is the least one on the currency's grid (charm ending, whole units) that keeps the
+    target margin and the minimum profit after Gelato's cost and the marketplace's fees; costs
+    Gelato quotes in another currency are converted at the dated FX rates. When costs move, the
+    re-pricing policy (keep margin, keep profit, never lower) decides, and the drift report says
+    which prices change and why. Unchanged rows are never rewritten. A run tagged
+    `pod/dry_run=true` reports the drift as an observation and writes nothing."""
+    seller, db = settings.load(), catalog.open()
+    dry_run = context.run.tags.get(DRY_RUN_TAG, "false").lower() == "true"
+    try:
+        fx = load_rates(seller.pricing.fx)
+        rules = rule_table(templates, base_costs, seller, fx)
+    except FxError as error:
+        raise Failure(f"cannot price: {error}", allow_retries=False) from error
+    frames = by_artwork(context, variants)
+    wanted = publishable_variants(frames)
+    current = db.current_prices(list(frames))
+    result = reprice(wanted, rules, current, seller.pricing.repricing.policy)
+
+    drift = drift_rows(result)
+    drift_csv = None
+    if len(drift):
+        folder = Path(context.instance.storage_directory()) / "pod_reprice"
+        drift_csv = write_drift_csv(drift, folder, f"{context.run.run_id}{'-dry' if dry_run else ''}")
+    written = 0 if dry_run else db.write_prices(result.changes, result.removals, seller.markets[0].country)
+    fx_line = f"{fx.source}, {fx.as_of.isoformat() if fx.as_of else 'undated'} (base {fx.base})"
+    metadata = price_metadata(result, written, dry_run, fx_line, seller.pricing.repricing.policy, drift_csv)
+    context.log.info(f"{len(frames)} artworks: {len(result.changes)} of {len(result.rows)} price rows change, "
+                     f"{written} rows written{' (dry run)' if dry_run else ''}")
+    if dry_run:  # no materialization: the catalog still holds the old prices
+        context.log_event(AssetObservation(asset_key=context.asset_key, metadata=metadata))
+        return
+    yield MaterializeResult(metadata=metadata)
+    # Checked on what the catalog now holds, read back, not on what was meant to be written.
+    yield from price_check_results(frames, db.current_prices(list(frames)), base_costs, templates, seller)

@@ -1,5 +1,7 @@
 """The `published_products` asset: the artwork's products in the seller's Gelato store."""
 
+from decimal import Decimal
+
 import pandas as pd
 from dagster import AssetExecutionContext, Failure, MetadataValue, RetryRequested, asset
 
@@ -12,6 +14,7 @@ from pod_pipeline.gelato.models import StoreProduct, Template
 from pod_pipeline.gelato.resource import GelatoResource
 from pod_pipeline.listing.model import Listing
 from pod_pipeline.partitions import GELATO_POOL, artworks_partitions
+from pod_pipeline.pricing.money import money_text
 from pod_pipeline.publishing import (
     CreateInProgress,
     create_body,
@@ -29,9 +32,11 @@ from pod_pipeline.ui_metadata import table
 
 def variant_rows(product_id: str, template_variants: pd.DataFrame, prices: pd.DataFrame, seller: SellerSettings,
                  product: StoreProduct | None) -> list[VariantRow]:
-    """Catalog variants priced in the store's main market, linked to Gelato's variant ids."""
+    """Catalog variants priced in the store's main market (from the stored `prices`), linked to
+    Gelato's variant ids."""
     main = seller.markets[0]
-    priced = prices[(prices["country"] == main.country) & (prices["currency"] == main.currency)]
+    priced = prices[(prices["country"] == main.country) & (prices["currency"] == main.currency)
+                    & prices["template_id"].isin(template_variants["template_id"].unique())]
     priced = priced.set_index("template_variant_id")
     store_variants = {v.title: v for v in (product.variants if product else [])}
     rows = []
@@ -43,8 +48,8 @@ def variant_rows(product_id: str, template_variants: pd.DataFrame, prices: pd.Da
             product_id=product_id, template_variant_id=variant_id, title=first["variant_title"],
             product_uid=first["product_uid"], effective_dpi=float(group["effective_dpi"].min()),
             verdict=first["verdict"] if len(group) == 1 else min(group["verdict"], key=["fail", "warn", "pass"].index),
-            cost=price["unit_cost"] if price is not None and price["sold"] else None,
-            price=price["price"] if price is not None and price["sold"] else None,
+            cost=money_text(Decimal(price["cost"]) * Decimal(price["fx_rate"])) if price is not None else None,
+            price=price["price"] if price is not None else None,
             currency=main.currency,
             gelato_variant_id=store.id if store else None, external_id=store.external_id if store else None,
             connection_status=store.connection_status if store else None,
@@ -91,9 +96,9 @@ def artwork_outcome(rows: list[dict]) -> tuple[str, str | None]:
 
 
 @asset(partitions_def=artworks_partitions, group_name="publishing", kinds={"gelato"}, pool=GELATO_POOL,
-       retry_policy=gelato_retry, code_version="1")
+       retry_policy=gelato_retry, code_version="2", deps=["prices"])
 def published_products(context: AssetExecutionContext, artworks: Artwork, variants: pd.DataFrame, metadata: Listing,
-                       prices: pd.DataFrame, templates: dict[str, Template], gelato: GelatoResource,
+                       templates: dict[str, Template], gelato: GelatoResource,
                        storage: StorageResource, catalog: CatalogResource, settings: SettingsResource) -> pd.DataFrame:
     """The artwork's products in the seller's Gelato-connected store, one per printable template.
 
@@ -103,6 +108,7 @@ def published_products(context: AssetExecutionContext, artworks: Artwork, varian
     product through created → publishing → active (with the marketplace listing id) or
     publishing_error, writing every transition to the catalog as it happens."""
     seller, db = settings.load(), catalog.open()
+    prices = db.current_prices([artworks.artwork_id])  # what `prices` stored for this artwork
     file_url = storage.open().print_file_url(artworks.print_path)
     results: dict[str, dict] = {}
     per_template: dict[str, pd.DataFrame] = {}

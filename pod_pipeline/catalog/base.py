@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
+
+import pandas as pd
 
 from pod_pipeline.catalog.rows import ArtworkRow, ProductRow, VariantRow
 
@@ -53,3 +55,17 @@ class Catalog(ABC):
 
     @abstractmethod
     def variants_for(self, product_id: str) -> list[VariantRow]: ...
+
+    # -- prices (variant_price; see catalog/prices.py) ------------------------------------------
+    @abstractmethod
+    def current_prices(self, artwork_ids: Sequence[str]) -> pd.DataFrame:
+        """The stored price rows of these artworks: PRICE_KEY + PRICE_STORED, as canonical text."""
+
+    @abstractmethod
+    def write_prices(self, changes: pd.DataFrame, removals: pd.DataFrame, main_country: str) -> int:
+        """In one transaction: upsert the changed rows, delete the removed ones, and mirror the
+        main market onto existing `variant` rows. Returns the rows written (all three)."""
+
+    @abstractmethod
+    def price_sheet(self, currency: str | None = None) -> pd.DataFrame:
+        """Every stored price with its store product and variant ids (columns SHEET)."""

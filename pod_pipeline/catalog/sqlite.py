@@ -9,9 +9,20 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator, Mapping, Sequence
+
+import pandas as pd
 
 from pod_pipeline.catalog.base import Catalog
+from pod_pipeline.catalog.prices import (
+    PRICE_KEY,
+    PRICE_STORED,
+    PRICE_WRITE,
+    SHEET_ORDER,
+    SHEET_SELECT,
+    mirror_rows,
+    write_rows,
+)
 from pod_pipeline.catalog.rows import (
     GELATO_OWNED_COLUMNS,
     ArtworkRow,
@@ -41,6 +52,14 @@ create table if not exists variant (
   cost text, price text, currency text, gelato_variant_id text, external_id text,
   connection_status text, primary key (product_id, template_variant_id)
 );
+create table if not exists variant_price (
+  product_id text not null, template_variant_id text not null, country text not null,
+  artwork_id text not null references artwork(id), template_id text not null, currency text not null,
+  cost text not null, cost_currency text not null, fx_rate text not null, fx_date text, price text not null,
+  profit text not null, margin text not null, rule_id text not null, reason text, priced_at text not null,
+  primary key (product_id, template_variant_id, country)
+);
+create index if not exists variant_price_artwork on variant_price(artwork_id);
 """
 
 _ARTWORK_COLUMNS = list(ArtworkRow.model_fields)
@@ -184,3 +203,50 @@ class SqliteCatalog(Catalog):
             rows = db.execute("select * from variant where product_id=? order by template_variant_id",
                               (product_id,)).fetchall()
         return [VariantRow.model_validate(dict(r)) for r in rows]
+
+    # -- prices ------------------------------------------------------------------------------
+    def current_prices(self, artwork_ids: Sequence[str]) -> pd.DataFrame:
+        columns = PRICE_KEY + PRICE_STORED
+        select = ", ".join("coalesce(fx_date, '') as fx_date" if c == "fx_date" else c for c in columns)
+        ids = list(dict.fromkeys(artwork_ids))
+        found = []
+        with self._tx(write=False) as db:
+            for start in range(0, len(ids), 900):  # SQLite's bound-parameter limit
+                chunk = ids[start:start + 900]
+                found += db.execute(f"select {select} from variant_price where artwork_id in "
+                                    f"({', '.join('?' * len(chunk))})", chunk).fetchall()
+        return pd.DataFrame([tuple(r) for r in found], columns=columns, dtype=object)
+
+    def write_prices(self, changes: pd.DataFrame, removals: pd.DataFrame, main_country: str) -> int:
+        if changes.empty and removals.empty:
+            return 0
+        rows = write_rows(changes)
+        stamp = now().isoformat()
+        updates = ", ".join(f"{c}=excluded.{c}" for c in PRICE_WRITE[3:] + ["priced_at"])
+        mirror = mirror_rows(changes, main_country)
+        with self._tx() as db:
+            before = db.total_changes
+            db.executemany(
+                f"insert into variant_price ({', '.join(PRICE_WRITE)}, priced_at) "
+                f"values ({', '.join('?' * (len(PRICE_WRITE) + 1))}) "
+                f"on conflict(product_id, template_variant_id, country) do update set {updates}",
+                [(*row, stamp) for row in rows.itertuples(index=False, name=None)])
+            db.executemany("delete from variant_price where artwork_id=? and template_id=? and template_variant_id=? "
+                           "and country=?", removals[PRICE_KEY].itertuples(index=False, name=None))
+            db.executemany("update variant set price=?, cost=?, currency=? where product_id=? and template_variant_id=? "
+                           "and (price is not ? or cost is not ? or currency is not ?)",
+                           [(p, c, cur, pid, vid, p, c, cur)
+                            for pid, vid, p, c, cur in mirror.itertuples(index=False, name=None)])
+            return db.total_changes - before
+
+    def price_sheet(self, currency: str | None = None) -> pd.DataFrame:
+        sql = SHEET_SELECT.format(schema="", price="vp.price", cost="vp.cost", fx_rate="vp.fx_rate",
+                                  fx_date="vp.fx_date", profit="vp.profit", margin="vp.margin",
+                                  priced_at="vp.priced_at")
+        params: tuple = ()
+        if currency:
+            sql, params = sql + " where vp.currency = ?", (currency,)
+        with self._tx(write=False) as db:
+            cursor = db.execute(sql + SHEET_ORDER, params)
+            names = [d[0] for d in cursor.description]
+            return pd.DataFrame([tuple(r) for r in cursor.fetchall()], columns=names, dtype=object)

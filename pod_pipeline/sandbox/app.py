@@ -83,6 +83,18 @@ def _admin_routes(state: SandboxState) -> list[Route]:
                 return error(400, f"invalid fault knobs: {exc}")
         return JSONResponse(state.faults.knobs.model_dump())
 
+    async def costs(request: Request) -> Response:
+        if request.method == "PUT":
+            try:
+                body = await request.json()
+                changes = body.get("changes") if isinstance(body, dict) else None
+                if not isinstance(changes, list):
+                    raise ValueError('body must be {"changes": [{"productUid", "country", "factor"}, ...]}')
+                state.set_cost_factors(changes)
+            except (ValueError, KeyError, ArithmeticError) as exc:
+                return error(400, f"invalid cost changes: {exc!r}")
+        return JSONResponse(state.cost_factors())
+
     async def product_files(request: Request) -> Response:
         # Which file each variant/placeholder got: invisible through Gelato's own API.
         files = state.product_files(request.path_params["productId"])
@@ -98,6 +110,7 @@ def _admin_routes(state: SandboxState) -> list[Route]:
         Route("/_sandbox/calls", calls, methods=["GET"]),
         Route("/_sandbox/reset-calls", reset_calls, methods=["POST"]),
         Route("/_sandbox/faults", faults, methods=["GET", "PUT"]),
+        Route("/_sandbox/costs", costs, methods=["GET", "PUT"]),
         Route("/_sandbox/products/{productId}/files", product_files, methods=["GET"]),
         Route("/_sandbox/webhooks", webhook_log, methods=["GET"]),
     ]

@@ -38,4 +38,4 @@ async def get_prices(request: Request, state: SandboxState) -> JSONResponse:
     if page_count is not None and not page_count.isdigit():
         return error(400, "'pageCount' must be a positive integer")
     # A country outside the catalog is simply not sold there: Gelato answers [] rather than 4xx.
-    return JSONResponse(state.catalog.price_tiers(uid, country, currency))
+    return JSONResponse(state.price_tiers(uid, country, currency))

@@ -46,12 +46,13 @@ class Catalog:
     def supported_countries(self, uid: str) -> list[str]:
         return [c for c in self.country_factors if c not in self.products[uid].not_sold_in]
 
-    def price_tiers(self, uid: str, country: str, currency: str) -> list[dict[str, Any]]:
-        """Rows of `GET /v3/products/{uid}/prices`; [] where the product is not sold."""
+    def price_tiers(self, uid: str, country: str, currency: str, factor: Decimal = Decimal(1)) -> list[dict[str, Any]]:
+        """Rows of `GET /v3/products/{uid}/prices`; [] where the product is not sold. `factor`
+        moves the cost (the sandbox's stand-in for Gelato changing its prices)."""
         product = self.products[uid]
         if country not in self.country_factors or country in product.not_sold_in:
             return []
-        base = product.unit_cost_usd * self.country_factors[country] * self.fx[currency]
+        base = product.unit_cost_usd * self.country_factors[country] * self.fx[currency] * factor
         rows = []
         for quantity, discount in self.tiers:
             unit = (base * (1 - discount)).quantize(_CENT, ROUND_HALF_UP)

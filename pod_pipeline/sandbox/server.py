@@ -52,6 +52,10 @@ class SandboxServer:
     def reset_calls(self) -> None:
         self.state.reset_calls()
 
+    def set_cost_factors(self, changes: list[dict[str, Any]]) -> dict[str, str]:
+        """[{"productUid", "country", "factor"}]: Gelato's unit cost there moves by `factor`."""
+        return self.state.set_cost_factors(changes)
+
     def set_faults(self, **knobs: Any) -> FaultKnobs:
         return self.state.faults.update(knobs)
 

@@ -14,6 +14,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from decimal import Decimal
 from typing import Any, Coroutine
 
 import httpx
@@ -129,6 +130,32 @@ class SandboxState:
         self._seq = 0
         self._lock = threading.RLock()
         self._tasks: set[asyncio.Task] = set()
+        self._cost_factors: dict[tuple[str, str], Decimal] = {}
+
+    # --- base costs: what Gelato's catalog charges moves over time -----------------------------
+    def set_cost_factors(self, changes: list[dict[str, Any]]) -> dict[str, str]:
+        """Multiply a product's unit cost in a country (e.g. 1.08 = +8%) from now on."""
+        parsed = {}
+        for change in changes:
+            uid, country = str(change["productUid"]), str(change["country"]).upper()
+            if uid not in self.catalog.products:
+                raise ValueError(f"unknown productUid {uid!r}")
+            factor = Decimal(str(change["factor"]))
+            if factor <= 0:
+                raise ValueError(f"factor for {uid}/{country} must be positive")
+            parsed[(uid, country)] = factor
+        with self._lock:
+            self._cost_factors.update(parsed)
+            return self.cost_factors()
+
+    def cost_factors(self) -> dict[str, str]:
+        with self._lock:
+            return {f"{uid}/{country}": str(f) for (uid, country), f in self._cost_factors.items()}
+
+    def price_tiers(self, uid: str, country: str, currency: str) -> list[dict[str, Any]]:
+        with self._lock:
+            factor = self._cost_factors.get((uid, country), Decimal(1))
+        return self.catalog.price_tiers(uid, country, currency, factor)
 
     # --- call counts -------------------------------------------------------------------------
     def count_call(self, route_key: str) -> None:

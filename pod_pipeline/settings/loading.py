@@ -37,6 +37,17 @@ def load_settings(path: str | os.PathLike | None = None) -> SellerSettings:
     if not isinstance(raw, dict):
         raise SettingsError(f"settings file {source} must hold a mapping of settings")
     try:
-        return SellerSettings.model_validate(raw)
+        settings = SellerSettings.model_validate(raw)
     except ValidationError as exc:
         raise SettingsError(_describe(exc, source)) from exc
+    return _anchor_paths(settings, source.parent)
+
+
+def _anchor_paths(settings: SellerSettings, folder: Path) -> SellerSettings:
+    """A relative rates_file means "next to the settings file", wherever the process runs."""
+    fx = settings.pricing.fx
+    if not fx.rates_file or Path(fx.rates_file).is_absolute():
+        return settings
+    anchored = fx.model_copy(update={"rates_file": str((folder / fx.rates_file).resolve())})
+    pricing = settings.pricing.model_copy(update={"fx": anchored})
+    return settings.model_copy(update={"pricing": pricing})

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from pod_pipeline.settings.pricing import PricingRules
+
 
 class _Strict(BaseModel):
     # A typo in a settings key must be an error, not a silently ignored line.
@@ -38,7 +40,17 @@ class TemplateChoice(_Strict):
 
 class Market(_Strict):
     country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2, e.g. US, GB, DE.")
-    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217, e.g. USD, GBP, EUR.")
+    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 selling currency, e.g. USD, GBP, EUR.")
+    quote_currency: str | None = Field(
+        default=None, pattern=r"^[A-Z]{3}$",
+        description="Currency to ask Gelato for when it cannot quote the selling currency; costs are "
+        "converted at pricing.fx rates.",
+    )
+    marketplace: str | None = Field(default=None, description="Fee schedule name; default pricing.marketplace.")
+
+    @property
+    def cost_currency(self) -> str:
+        return self.quote_currency or self.currency
 
 
 class PrintRules(_Strict):
@@ -59,23 +71,6 @@ class PrintRules(_Strict):
     def _target_not_below_min(self) -> "PrintRules":
         if self.target_dpi < self.min_dpi:
             raise ValueError("target_dpi must be at least min_dpi")
-        return self
-
-
-class PricingRules(_Strict):
-    margin: Decimal = Field(default=Decimal("0.35"), ge=0, lt=1, description="Target margin (not markup).")
-    fee_percent: Decimal = Field(
-        default=Decimal("0.095"), ge=0, lt=1, description="Marketplace + payment fees, share of the price."
-    )
-    fee_fixed: Decimal = Field(default=Decimal("0.45"), ge=0, description="Fixed fees per sale, selling currency.")
-    charm_ending: Decimal | None = Field(
-        default=Decimal("0.99"), ge=0, lt=1, description="Price ending, e.g. 0.99; null rounds up to whole units."
-    )
-
-    @model_validator(mode="after")
-    def _margin_and_fees_leave_room(self) -> "PricingRules":
-        if self.margin + self.fee_percent >= 1:
-            raise ValueError("margin + fee_percent must be below 1")
         return self
 
 
@@ -125,12 +120,29 @@ class SellerSettings(_Strict):
     def template(self, template_id: str) -> TemplateChoice:
         return next(t for t in self.templates if t.id == template_id)
 
+    @field_validator("markets")
+    @classmethod
+    def _one_currency_per_country(cls, value: list[Market]) -> list[Market]:
+        countries = [m.country for m in value]
+        if len(countries) != len(set(countries)):
+            raise ValueError("a country is listed twice")
+        return value
+
     @model_validator(mode="after")
-    def _template_margins_leave_room(self) -> "SellerSettings":
+    def _pricing_fits_markets(self) -> "SellerSettings":
+        fees = self.pricing.marketplaces
+        for index, market in enumerate(self.markets):
+            if market.marketplace is not None and market.marketplace not in fees:
+                raise ValueError(f"markets.{index}.marketplace {market.marketplace!r} has no entry under "
+                                 "pricing.marketplaces")
+        highest_fee = max(self.fees_for(m).percent for m in self.markets)
         for index, choice in enumerate(self.templates):
-            if choice.margin is not None and choice.margin + self.pricing.fee_percent >= 1:
-                raise ValueError(f"templates.{index}.margin + pricing.fee_percent must be below 1")
+            if choice.margin is not None and choice.margin + highest_fee >= 1:
+                raise ValueError(f"templates.{index}.margin + the highest market fee percent must be below 1")
         return self
+
+    def fees_for(self, market: Market):
+        return self.pricing.marketplaces[market.marketplace or self.pricing.marketplace]
 
     def print_rules_for(self, template_id: str) -> PrintRules:
         choice = self.template(template_id)
@@ -138,6 +150,10 @@ class SellerSettings(_Strict):
                                        "max_aspect_mismatch": choice.max_aspect_mismatch}.items() if v is not None}
         return self.print.model_copy(update=overrides)
 
-    def margin_for(self, template_id: str) -> Decimal:
-        chosen = self.template(template_id).margin
-        return self.pricing.margin if chosen is None else chosen
+    def margin_for(self, template_id: str, product_type: str | None = None) -> Decimal:
+        """The template's own margin, else its product type's, else the default."""
+        choice = self.template(template_id)
+        if choice.margin is not None:
+            return choice.margin
+        kind = choice.product_type or product_type
+        return self.pricing.margins_by_product_type.get(kind, self.pricing.margin) if kind else self.pricing.margin

@@ -113,15 +113,16 @@ def test_cli_takes_the_url_from_flag_or_environment(empty_database_url, monkeypa
 def test_realtime_readiness(database_url):
     published = rows(database_url, "select tablename from pg_publication_tables "
                                    "where pubname = 'supabase_realtime' and schemaname = 'public' order by 1")
-    assert published == [("product",), ("variant",)]
+    assert published == [("product",), ("variant",), ("variant_price",)]
     keyed = rows(database_url, "select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
                                "where n.nspname = 'public' and c.relkind = 'r' and not exists "
                                "(select 1 from pg_constraint k where k.conrelid = c.oid and k.contype = 'p')")
     assert keyed == []  # every table has a primary key (published ones need it for UPDATEs)
     tables = rows(database_url, "select c.relname, c.relrowsecurity from pg_class c join pg_namespace n "
                                 "on n.oid = c.relnamespace where n.nspname = 'public' and c.relkind = 'r' order by 1")
-    assert tables == [(t, True) for t in ("artwork", "gelato_event", "product", "publish_intent", "variant")]
-    for table in ("artwork", "product", "variant"):
+    assert tables == [(t, True) for t in ("artwork", "gelato_event", "product", "publish_intent", "variant",
+                                          "variant_price")]
+    for table in ("artwork", "product", "variant", "variant_price"):
         assert rows(database_url, f"""select has_table_privilege('authenticated', 'public.{table}', 'select'),
             has_table_privilege('authenticated', 'public.{table}', 'insert'),
             has_table_privilege('authenticated', 'public.{table}', 'update'),
@@ -137,7 +138,7 @@ def test_one_select_policy_per_user_table_and_no_write_policies(database_url):
     assert rows(database_url, "select tablename, cmd, roles::text[], qual from pg_policies "
                               "where schemaname = 'public' order by 1") == [
         (t, "SELECT", ["authenticated"], "(( SELECT auth.uid() AS uid) = user_id)")
-        for t in ("artwork", "product", "variant")]
+        for t in ("artwork", "product", "variant", "variant_price")]
 
 
 def test_lookups_are_indexed(database_url):
@@ -148,7 +149,8 @@ def test_lookups_are_indexed(database_url):
         where n.nspname = 'public'"""))
     for table, column in [("product", "user_id"), ("product", "status"), ("variant", "product_id"),
                           ("artwork", "user_id"), ("product", "artwork_id"), ("variant", "user_id"),
-                          ("gelato_event", "store_product_id")]:
+                          ("gelato_event", "store_product_id"), ("variant_price", "artwork_id"),
+                          ("variant_price", "user_id")]:
         assert any(t == table and c == column for t, c, _ in leading), (table, column)
     assert ("product", "gelato_product_id", True) in leading
     assert rows(database_url, "select pg_get_indexdef(indexrelid) from pg_index where indrelid = 'public.product'::regclass "
