@@ -229,7 +229,8 @@ class SqliteCatalog(Catalog):
             db.executemany(
                 f"insert into variant_price ({', '.join(PRICE_WRITE)}, priced_at) "
                 f"values ({', '.join('?' * (len(PRICE_WRITE) + 1))}) "
-                f"on conflict(product_id, template_variant_id, country) do update set {updates}",
+                f"on conflict(product_id, template_variant_id, country) do update set {updates} where "
+                + " or ".join(f"variant_price.{c} is not excluded.{c}" for c in PRICE_WRITE[5:] if c != "reason"),
                 [(*row, stamp) for row in rows.itertuples(index=False, name=None)])
             db.executemany("delete from variant_price where artwork_id=? and template_id=? and template_variant_id=? "
                            "and country=?", removals[PRICE_KEY].itertuples(index=False, name=None))

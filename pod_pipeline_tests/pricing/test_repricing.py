@@ -14,9 +14,11 @@ from pod_pipeline_tests.pricing.helpers import LARGE, SMALL, TEMPLATE, costs, se
 
 
 def price_once(s, small_cost="10", large_cost="20", current=None, artworks=("art-1",)):
-    rules = rule_table({TEMPLATE: template()}, costs({("uid-small", "US", "USD"): small_cost,
-                                                     ("uid-large", "US", "USD"): large_cost}),
-                       s, load_rates(s.pricing.fx))
+    quotes = {}
+    for market in s.markets:  # the same cost in every market's quote currency
+        quotes[("uid-small", market.country, market.cost_currency)] = small_cost
+        quotes[("uid-large", market.country, market.cost_currency)] = large_cost
+    rules = rule_table({TEMPLATE: template()}, costs(quotes), s, load_rates(s.pricing.fx))
     if current is None:
         current = pd.DataFrame(columns=PRICE_KEY + PRICE_STORED, dtype=object)
     return reprice(wanted(*artworks), rules, current, s.pricing.repricing.policy)
