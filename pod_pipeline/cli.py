@@ -134,6 +134,28 @@ def _bench_copy(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_reprice(args: argparse.Namespace) -> int:
+    from pod_pipeline.benchmarks.reprice import measure_reprice
+
+    report = measure_reprice(args.artworks, args.catalog)
+    print(json.dumps(report) if args.json else "\n".join(f"{k}: {v}" for k, v in report.items()))
+    return 0
+
+
+def _price_sheet(args: argparse.Namespace) -> int:
+    from pod_pipeline.environment import catalog_resource
+    from pod_pipeline.pricing.price_sheet import write_price_sheets
+    from pod_pipeline.settings import load_settings
+
+    seller = load_settings(args.settings)
+    paths = write_price_sheets(catalog_resource(os.environ).open(), seller.store_id, Path(args.out), args.currency)
+    for path, rows in paths:
+        print(f"{path}: {rows} prices")
+    if not paths:
+        print("no prices stored yet", file=sys.stderr)
+    return 0
+
+
 def _copy_batch(args: argparse.Namespace) -> int:
     from dagster import DagsterInstance
 
@@ -206,6 +228,15 @@ def build_parser() -> argparse.ArgumentParser:
     copy.add_argument("--partition", action="append", help="Artwork partition key (repeatable; default: all).")
     copy.set_defaults(func=_copy_batch)
 
+    sheet = commands.add_parser(
+        "price-sheet", help="Export stored prices as CSV, one file per currency.",
+        description="Gelato has no API to set retail prices: export what the catalog holds (POD_CATALOG_URL) "
+        "to enter in the store (Shopify/Etsy bulk edit), one CSV per store and currency.")
+    sheet.add_argument("--out", default="price-sheets", help="Folder for the CSV files.")
+    sheet.add_argument("--currency", default=None, help="Only this currency (default: every one).")
+    sheet.add_argument("--settings", default=None, help="Settings file (default: POD_SETTINGS or the bundled one).")
+    sheet.set_defaults(func=_price_sheet)
+
     bench = commands.add_parser("bench", help="Benchmarks the project keeps.", description="Benchmarks.")
     benches = bench.add_subparsers(dest="bench", required=True)
     memory = benches.add_parser("artwork-memory", help="Peak memory of artwork processing on a big PNG.",
@@ -235,6 +266,15 @@ def build_parser() -> argparse.ArgumentParser:
                               "sent, and the estimated cost per 1,000 artworks, synchronous vs batched.")
     copy.add_argument("--model", default="claude-haiku-5-5")
     copy.set_defaults(func=_bench_copy)
+    reprice = benches.add_parser("reprice", help="Re-pricing a whole catalog vs Dagster's bookkeeping floor.",
+                                 description="Seed N artworks with their variants and prices into a fresh instance "
+                                 "and catalog, move 10%% of Gelato's unit costs, re-price as the schedule does, and "
+                                 "time a no-op single-run asset over the same partitions beside it.")
+    reprice.add_argument("--artworks", type=int, default=10_000)
+    reprice.add_argument("--catalog", choices=["postgres", "sqlite"], default="postgres",
+                         help="postgres: a throw-away database on the local server (migrated); sqlite: a file.")
+    reprice.add_argument("--json", action="store_true")
+    reprice.set_defaults(func=_bench_reprice)
     return parser
 
 

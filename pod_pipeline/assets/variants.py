@@ -8,7 +8,27 @@ from pod_pipeline.gelato.models import Template
 from pod_pipeline.partitions import artworks_partitions
 from pod_pipeline.printability import template_verdict, variant_fit_rows
 from pod_pipeline.resources import CatalogResource, SettingsResource
+from pod_pipeline.settings import SellerSettings
 from pod_pipeline.ui_metadata import table
+
+
+def fit_frame(templates: dict[str, Template], seller: SellerSettings, width: int, height: int) -> pd.DataFrame:
+    """Fit rows of a width × height artwork on every configured template, with each template's verdict."""
+    frames = []
+    for choice in seller.templates:
+        template = templates[choice.id]
+        rows = variant_fit_rows(template, width, height, seller.print_rules_for(choice.id),
+                                choice.placeholders)
+        publishable, reason = template_verdict(rows)
+        if not rows:  # e.g. a placeholder name in the settings that the template does not have
+            reason = f"no placeholder named {choice.placeholders} on any variant" if choice.placeholders else reason
+            rows = [{"template_id": template.id, "template_title": template.title, "verdict": "fail",
+                     "effective_dpi": 0.0, "aspect_mismatch": 0.0, "note": reason}]
+        frame = pd.DataFrame(rows)
+        frame["template_publishable"] = publishable
+        frame["template_reason"] = reason
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
 
 
 @asset(partitions_def=artworks_partitions, group_name="artwork", kinds={"pandas"}, code_version="1")
@@ -26,21 +46,7 @@ def variants(context: AssetExecutionContext, artworks: Artwork, templates: dict[
     if missing:
         raise Failure(f"templates {missing} are in the settings but not in the Gelato cache: "
                       "materialize `templates` (job refresh_gelato_cache) first", allow_retries=False)
-    frames = []
-    for choice in seller.templates:
-        template = templates[choice.id]
-        rows = variant_fit_rows(template, artworks.width, artworks.height, seller.print_rules_for(choice.id),
-                                choice.placeholders)
-        publishable, reason = template_verdict(rows)
-        if not rows:  # e.g. a placeholder name in the settings that the template does not have
-            reason = f"no placeholder named {choice.placeholders} on any variant" if choice.placeholders else reason
-            rows = [{"template_id": template.id, "template_title": template.title, "verdict": "fail",
-                     "effective_dpi": 0.0, "aspect_mismatch": 0.0, "note": reason}]
-        frame = pd.DataFrame(rows)
-        frame["template_publishable"] = publishable
-        frame["template_reason"] = reason
-        frames.append(frame)
-    frame = pd.concat(frames, ignore_index=True)
+    frame = fit_frame(templates, seller, artworks.width, artworks.height)
 
     summary = frame.groupby("template_id", sort=False).agg(
         template=("template_title", "first"), publishable=("template_publishable", "first"),

@@ -26,6 +26,11 @@ class Catalog(ABC):
     def upsert_product(self, row: ProductRow) -> None:
         """Insert or replace the listing columns; never clears Gelato ids already recorded."""
 
+    def upsert_products(self, rows: list[ProductRow]) -> None:
+        """Several `upsert_product`s; implementations send them as one batch."""
+        for row in rows:
+            self.upsert_product(row)
+
     @abstractmethod
     def update_product(self, product_id: str, **fields: Any) -> None:
         """One write per status transition (the frontend watches these rows)."""

@@ -227,6 +227,20 @@ class PostgresCatalog(Catalog):
         _require_uuid(row.user_id, "product user_id")
         self._write(_UPSERT_PRODUCT, [getattr(row, c) for c in _PRODUCT_WRITE])
 
+    def upsert_products(self, rows: list[ProductRow]) -> None:
+        for row in rows:
+            _require_uuid(row.id, "product id")
+            _require_uuid(row.user_id, "product user_id")
+        if not rows:
+            return
+        single = "(" + ", ".join(["%s"] * len(_PRODUCT_WRITE)) + ")"
+
+        def work(cur):
+            values = ", ".join(cur.mogrify(single, [getattr(r, c) for c in _PRODUCT_WRITE]).decode() for r in rows)
+            cur.execute(_UPSERT_PRODUCT.replace("values (" + ", ".join(["%s"] * len(_PRODUCT_WRITE)) + ")",
+                                                "values " + values))  # no params: % is literal
+        self._run(work)
+
     def update_product(self, product_id: str, **fields: Any) -> None:
         check_product_update(fields)
         if "user_id" in fields:

@@ -141,16 +141,18 @@ class SqliteCatalog(Catalog):
 
     # -- products ----------------------------------------------------------------------------
     def upsert_product(self, row: ProductRow) -> None:
-        values = [_to_sql(getattr(row, c)) for c in _PRODUCT_COLUMNS]
+        self.upsert_products([row])
+
+    def upsert_products(self, rows: list[ProductRow]) -> None:
         updates = ", ".join(
             f"{c}=coalesce(product.{c}, excluded.{c})" if c in GELATO_OWNED_COLUMNS else f"{c}=excluded.{c}"
             for c in _PRODUCT_COLUMNS if c != "id"
         )
         with self._tx() as db:
-            db.execute(
-                f"insert into product ({', '.join(_PRODUCT_COLUMNS)}) values ({', '.join('?' * len(values))}) "
+            db.executemany(
+                f"insert into product ({', '.join(_PRODUCT_COLUMNS)}) values ({', '.join('?' * len(_PRODUCT_COLUMNS))}) "
                 f"on conflict(id) do update set {updates}",
-                values,
+                [[_to_sql(getattr(row, c)) for c in _PRODUCT_COLUMNS] for row in rows],
             )
 
     def update_product(self, product_id: str, **fields: Any) -> None:
