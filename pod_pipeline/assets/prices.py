@@ -15,6 +15,7 @@ from dagster import (
     asset,
 )
 
+from pod_pipeline.catalog.prices import PRICE_KEY, PRICE_STORED
 from pod_pipeline.gelato.models import Template
 from pod_pipeline.partitions import DRY_RUN_TAG, REPRICE_RUN_SIZE, artworks_partitions
 from pod_pipeline.price_checks import PRICE_CHECK_SPECS, price_check_results
@@ -113,8 +114,11 @@ def prices(context: AssetExecutionContext, variants, templates: dict[str, Templa
     metadata = price_metadata(result, written, dry_run, fx_line, seller.pricing.repricing.policy, drift_csv)
     context.log.info(f"{len(frames)} artworks: {len(result.changes)} of {len(result.rows)} price rows change, "
                      f"{written} rows written{' (dry run)' if dry_run else ''}")
-    if dry_run:  # no materialization: the catalog still holds the old prices
+    if dry_run:
+        # No materialization (the catalog still holds the old prices); the checks judge the
+        # proposed prices, so the report also says whether they would be allowed out.
         context.log_event(AssetObservation(asset_key=context.asset_key, metadata=metadata))
+        yield from price_check_results(frames, result.rows[PRICE_KEY + PRICE_STORED], base_costs, templates, seller)
         return
     yield MaterializeResult(metadata=metadata)
     # Checked on what the catalog now holds, read back, not on what was meant to be written.
