@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from pod_pipeline.gelato.resource import GelatoResource
+from pod_pipeline.io_manager import PodIOManager
 from pod_pipeline.environment import (
     ConfigurationError,
     catalog_resource,
@@ -49,6 +50,7 @@ def build_resources(env: Mapping[str, str] = os.environ) -> dict:
         "storage": storage_resource(env),
         "catalog": catalog_resource(env),
         "copywriter": copywriter_resource(env, mode.name),
+        "io_manager": PodIOManager(),
     }
     if mode.name == DEMO:
         sandbox = env.get("POD_SANDBOX_URL", SANDBOX_DEFAULT_URL).rstrip("/")
