@@ -60,3 +60,21 @@ def test_product_info_lists_supported_countries(sandbox, client):
     assert {"US", "GB", "DE"} <= set(info["supportedCountries"])
     assert info["weight"]["value"] > 0
     assert client.get(f"{sandbox.product_url}/products/nope").status_code == 404
+
+
+def test_costs_can_move_per_product_and_country(sandbox, client):
+    before = prices(client, sandbox, POSTER_12X16, country="US", currency="USD").json()[0]["price"]
+    other = prices(client, sandbox, POSTER_12X16, country="GB", currency="GBP").json()[0]["price"]
+    response = client.put(f"{sandbox.base_url}/_sandbox/costs",
+                          json={"changes": [{"productUid": POSTER_12X16, "country": "US", "factor": "1.10"}]})
+    assert response.status_code == 200 and response.json() == {f"{POSTER_12X16}/US": "1.10"}
+    after = prices(client, sandbox, POSTER_12X16, country="US", currency="USD").json()[0]["price"]
+    assert Decimal(str(after)) == (Decimal(str(before)) * Decimal("1.10")).quantize(Decimal("0.01"))
+    assert prices(client, sandbox, POSTER_12X16, country="GB", currency="GBP").json()[0]["price"] == other
+
+
+@pytest.mark.parametrize("body", [{"changes": [{"productUid": "nope", "country": "US", "factor": 2}]},
+                                  {"changes": [{"productUid": POSTER_12X16, "country": "US", "factor": -1}]},
+                                  {"no": "changes"}, []])
+def test_bad_cost_changes_are_refused(sandbox, client, body):
+    assert client.put(f"{sandbox.base_url}/_sandbox/costs", json=body).status_code == 400
