@@ -16,6 +16,7 @@ from pod_pipeline.gelato.models import Template
 from pod_pipeline.partitions import artworks_partitions
 from pod_pipeline.pricing.fx import load_rates
 from pod_pipeline.pricing.money import on_grid
+from pod_pipeline.pricing.rules import amount_in
 from pod_pipeline.settings import SellerSettings
 
 EVERY_VARIANT_PRICED = "every_variant_priced"
@@ -44,15 +45,6 @@ def expected_rows(variants_by_artwork: dict[str, pd.DataFrame], base_costs: pd.D
     return wanted.merge(markets, how="cross").merge(sold, on=["product_uid", "country", "currency"])
 
 
-def _amount(amounts: dict[str, Decimal], currency: str, fx) -> Decimal:
-    if not amounts:
-        return Decimal(0)
-    if currency in amounts:
-        return amounts[currency]
-    source, value = next(iter(amounts.items()))
-    return value * fx.rate(source, currency)
-
-
 def margin_failures(stored: pd.DataFrame, seller: SellerSettings, templates: dict[str, Template]) -> list[str]:
     """Recomputed per distinct (rule, price, cost, rate): the same few dozen whatever the artwork count."""
     fx = load_rates(seller.pricing.fx)
@@ -74,9 +66,9 @@ def margin_failures(stored: pd.DataFrame, seller: SellerSettings, templates: dic
             failures.append(f"{label}: market or template no longer configured")
             continue
         fees = seller.fees_for(market)
-        kept = price - cost * rate - price * fees.percent - _amount(fees.fixed, row.currency, fx)
+        kept = price - cost * rate - price * fees.percent - amount_in(fees.fixed, row.currency, fx)
         margin = seller.margin_for(row.template_id, templates[row.template_id].product_type)
-        least = max(margin * price, _amount(seller.pricing.min_profit, row.currency, fx))
+        least = max(margin * price, amount_in(seller.pricing.min_profit, row.currency, fx))
         if kept < least:
             failures.append(f"{label}: keeps {kept:.2f} {row.currency}, needs {least:.2f}")
     return failures

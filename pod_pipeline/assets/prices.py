@@ -46,29 +46,31 @@ def by_artwork(context: AssetExecutionContext, variants) -> dict[str, pd.DataFra
     return dict(variants or {})
 
 
-def price_metadata(result: Repricing, rows_written: int, dry_run: bool, fx_line: str, policy: str,
-                   drift_csv: Path | None) -> dict:
-    summary = drift_summary(result)
-    drift = drift_rows(result)
+def price_figures(result: Repricing, rows_written: int, dry_run: bool, fx_line: str, policy: str) -> dict:
+    """Numbers and one-liners: copied onto every partition's materialization, so they stay small."""
     rows = result.rows
-    metadata = {
-        **summary,
+    return {
+        **drift_summary(result),
         "rows_written": rows_written,
         "dry_run": dry_run,
         "policy": policy,
         "fx": fx_line,
         "mean_margin": float(rows["margin_kept"].astype(float).mean()) if len(rows) else 0.0,
-        "reasons": table(reasons_table(result)),
-        "drift": table(drift, limit=25),
     }
+
+
+def price_report(result: Repricing, drift: pd.DataFrame, drift_csv: Path | None) -> dict:
+    """Tables: once per run (on the one artwork's materialization, or as one observation of a range)."""
+    report = {"reasons": table(reasons_table(result)), "drift": table(drift, limit=25)}
     if drift_csv is not None:
-        metadata["drift_csv"] = MetadataValue.path(str(drift_csv))
+        report["drift_csv"] = MetadataValue.path(str(drift_csv))
+    rows = result.rows
     if rows["artwork_id"].nunique() == 1:  # one artwork: its whole price list fits the UI
-        metadata["prices"] = table(rows[["template_id", "variant_title", "country", "currency", "cost", "cost_currency",
-                                         "price", "profit", "margin_kept", "reason"]])
+        report["prices"] = table(rows[["template_id", "variant_title", "country", "currency", "cost", "cost_currency",
+                                       "price", "profit", "margin_kept", "reason"]])
     if len(result.not_sold):
-        metadata["not_sold"] = table(result.not_sold.drop_duplicates(["template_variant_id", "country"]), limit=50)
-    return metadata
+        report["not_sold"] = table(result.not_sold.drop_duplicates(["template_variant_id", "country"]), limit=50)
+    return report
 
 
 @asset(
@@ -90,8 +92,9 @@ def prices(context: AssetExecutionContext, variants, templates: dict[str, Templa
     target margin and the minimum profit after Gelato's cost and the marketplace's fees; costs
     Gelato quotes in another currency are converted at the dated FX rates. When costs move, the
     re-pricing policy (keep margin, keep profit, never lower) decides, and the drift report says
-    which prices change and why. Unchanged rows are never rewritten. A run tagged
-    `pod/dry_run=true` reports the drift as an observation and writes nothing."""
+    which prices change and why (in a range run: one observation of `prices` with the tables,
+    small figures on each partition). Unchanged rows are never rewritten. A run tagged
+    `pod/dry_run=true` reports the drift as that observation and writes nothing."""
     seller, db = settings.load(), catalog.open()
     dry_run = context.run.tags.get(DRY_RUN_TAG, "false").lower() == "true"
     try:
@@ -111,15 +114,22 @@ def prices(context: AssetExecutionContext, variants, templates: dict[str, Templa
         drift_csv = write_drift_csv(drift, folder, f"{context.run.run_id}{'-dry' if dry_run else ''}")
     written = 0 if dry_run else db.write_prices(result.changes, result.removals, seller.markets[0].country)
     fx_line = f"{fx.source}, {fx.as_of.isoformat() if fx.as_of else 'undated'} (base {fx.base})"
-    metadata = price_metadata(result, written, dry_run, fx_line, seller.pricing.repricing.policy, drift_csv)
+    figures = price_figures(result, written, dry_run, fx_line, seller.pricing.repricing.policy)
+    report = price_report(result, drift, drift_csv)
     context.log.info(f"{len(frames)} artworks: {len(result.changes)} of {len(result.rows)} price rows change, "
                      f"{written} rows written{' (dry run)' if dry_run else ''}")
+    one_artwork = len(context.partition_keys) == 1
+    if dry_run or not one_artwork:
+        # A range run copies materialization metadata onto every partition's event: the tables
+        # go once, in an observation of the whole range (a dry run's only output).
+        first, last = context.partition_keys[0], context.partition_keys[-1]
+        context.log_event(AssetObservation(asset_key=context.asset_key, metadata={
+            **figures, **report, "artworks": len(context.partition_keys), "range": f"{first} .. {last}"}))
     if dry_run:
         # No materialization (the catalog still holds the old prices); the checks judge the
         # proposed prices, so the report also says whether they would be allowed out.
-        context.log_event(AssetObservation(asset_key=context.asset_key, metadata=metadata))
         yield from price_check_results(frames, result.rows[PRICE_KEY + PRICE_STORED], base_costs, templates, seller)
         return
-    yield MaterializeResult(metadata=metadata)
+    yield MaterializeResult(metadata={**figures, **(report if one_artwork else {})})
     # Checked on what the catalog now holds, read back, not on what was meant to be written.
     yield from price_check_results(frames, db.current_prices(list(frames)), base_costs, templates, seller)

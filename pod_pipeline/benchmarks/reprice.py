@@ -79,11 +79,12 @@ def run_repricing(defs: Definitions, instance: DagsterInstance, tags: dict[str, 
     for request in requests:
         result = defs.resolve_job_def(request.job_name).execute_in_process(
             instance=instance, run_config=QUIET, tags={**request.tags, "dagster/run_key": request.run_key})
-        for event in result.get_asset_observation_events() + result.get_asset_materialization_events():
+        # A range run reports once, in its observation; a one-artwork range on its materialization.
+        reports = result.get_asset_observation_events() or result.get_asset_materialization_events()[:1]
+        for event in reports:
             data = event.event_specific_data
-            point = getattr(data, "materialization", None) or getattr(data, "asset_observation", None)
-            if point.partition in (None, request.tags["dagster/asset_partition_range_start"]):
-                rows_written += int(point.metadata["rows_written"].value)
+            point = getattr(data, "asset_observation", None) or data.materialization
+            rows_written += int(point.metadata["rows_written"].value)
     return {"range_runs": len(requests), "rows_written": rows_written, "run_keys": [r.run_key for r in requests]}
 
 

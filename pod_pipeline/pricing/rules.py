@@ -44,7 +44,7 @@ def profit_of(price: Decimal, cost: Decimal, fee_percent: Decimal, fee_fixed: De
     return price * (ONE - fee_percent) - fee_fixed - cost
 
 
-def _amount_in(amounts: dict[str, Decimal], currency: str, fx: FxRates) -> Decimal:
+def amount_in(amounts: dict[str, Decimal], currency: str, fx: FxRates) -> Decimal:
     """An amount the settings give per currency, converted from the first one listed if needed."""
     if not amounts:
         return Decimal(0)
@@ -79,8 +79,8 @@ def rule_table(templates: dict[str, Template], base_costs: pd.DataFrame, seller:
             fees = seller.fees_for(market)
             rounding = seller.pricing.rounding_for(market.currency)
             identity = rule_id(seller, choice.id, margin, market)
-            fee_fixed = _amount_in(fees.fixed, market.currency, fx)
-            min_profit = _amount_in(seller.pricing.min_profit, market.currency, fx)
+            fee_fixed = amount_in(fees.fixed, market.currency, fx)
+            min_profit = amount_in(seller.pricing.min_profit, market.currency, fx)
             seen: set[str] = set()
             for variant in template.variants:
                 if variant.id in seen:
