@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from dagster import AssetCheckKey, AssetKey, DagsterInstance, instance_for_test
+from dagster import AssetCheckKey, AssetKey, AssetRecordsFilter, DagsterInstance, instance_for_test
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 from PIL import Image
 
@@ -57,10 +57,15 @@ def run_until_quiet(driver: SensorDriver, ticks: int = 5) -> int:
 
 
 def check_passed(instance: DagsterInstance, asset: str, check: str, partition: str) -> bool:
+    """The check's result for this partition (or, for an unpartitioned check, in the run that
+    materialized it)."""
     records = instance.event_log_storage.get_asset_check_execution_history(
         AssetCheckKey(AssetKey(asset), check), limit=20)
+    materialized = instance.fetch_materializations(
+        AssetRecordsFilter(asset_key=AssetKey(asset), asset_partitions=[partition]), limit=1).records
+    run_id = materialized[0].run_id if materialized else None
     for record in records:
-        if record.partition == partition:
+        if record.partition == partition or (record.partition is None and record.run_id == run_id):
             return record.status == AssetCheckExecutionRecordStatus.SUCCEEDED
     raise AssertionError(f"no evaluation of {asset}.{check} for {partition}")
 
