@@ -36,6 +36,7 @@ from pod_pipeline.assets.catalog_refresh import unique_price_keys
 from pod_pipeline.assets.variants import fit_frame
 from pod_pipeline.catalog.rows import ArtworkRow, ProductRow, VariantRow, product_id_for
 from pod_pipeline.definitions import build_definitions
+from pod_pipeline.gelato.models import Template
 from pod_pipeline.partitions import artworks_partitions
 from pod_pipeline.sandbox.config import SandboxConfig
 from pod_pipeline.sandbox.server import SandboxServer
@@ -126,18 +127,15 @@ def seed(defs: Definitions, instance: DagsterInstance, artworks: int) -> tuple[l
 def move_costs(sandbox: SandboxServer, defs: Definitions, share: float = 0.10, factor: str = "1.08") -> int:
     """Raise Gelato's unit cost on every 1/share-th (productUid, country)."""
     seller = defs.resources["settings"].load()
-    templates = {t.id: None for t in seller.templates}
     pairs = sorted({(uid, country) for uid, country, _ in unique_price_keys(
-        _templates_from_sandbox(sandbox, list(templates)), seller.markets)})
+        _templates_from_sandbox(sandbox, [t.id for t in seller.templates]), seller.markets)})
     step = max(1, round(1 / share))
     chosen = pairs[::step]
     sandbox.set_cost_factors([{"productUid": uid, "country": country, "factor": factor} for uid, country in chosen])
     return len(chosen)
 
 
-def _templates_from_sandbox(sandbox: SandboxServer, ids: list[str]):
-    from pod_pipeline.gelato.models import Template
-
+def _templates_from_sandbox(sandbox: SandboxServer, ids: list[str]) -> dict[str, Template]:
     return {i: Template.model_validate(sandbox.state.catalog.template_json(i)) for i in ids}
 
 

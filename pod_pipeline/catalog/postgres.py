@@ -34,24 +34,14 @@ from __future__ import annotations
 
 import os
 import threading
-import uuid
-from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
-
-import pandas as pd
+from typing import Any, Callable, Iterable, Mapping, TypeVar
 
 import psycopg2
 from psycopg2.extras import Json
 
 from pod_pipeline.catalog.base import Catalog
-from pod_pipeline.catalog.prices import (
-    PRICE_KEY,
-    PRICE_STORED,
-    PRICE_WRITE,
-    SHEET_ORDER,
-    SHEET_SELECT,
-    mirror_rows,
-    write_rows,
-)
+from pod_pipeline.catalog.ids import is_uuid, require_uuid
+from pod_pipeline.catalog.postgres_prices import PostgresPriceRows
 from pod_pipeline.catalog.rows import GELATO_OWNED_COLUMNS, ArtworkRow, ProductRow, VariantRow, check_product_update
 
 T = TypeVar("T")
@@ -61,22 +51,6 @@ _PRODUCT_COLUMNS = list(ProductRow.model_fields)
 _VARIANT_COLUMNS = list(VariantRow.model_fields)
 # The database's trigger owns updated_at: writers never send it.
 _DB_OWNED = {"updated_at"}
-
-
-def _is_uuid(value: Any) -> bool:
-    try:
-        uuid.UUID(str(value))
-    except ValueError:
-        return False
-    return True
-
-
-def _require_uuid(value: Any, what: str) -> None:
-    if not _is_uuid(value):
-        raise ValueError(
-            f"{what} {value!r} is not a UUID. The Postgres (Supabase) catalog stores Supabase user ids, i.e. the "
-            "first folder of the upload path `<user uuid>/<file>`, and uuid5 product ids (product_id_for); "
-            "demo-mode owners that are not UUIDs only fit the SQLite catalog.")
 
 
 def _select(table: str, columns: list[str]) -> str:
@@ -102,25 +76,6 @@ _UPSERT_VARIANTS = (f"insert into public.variant ({', '.join(_VARIANT_COLUMNS)})
                     f"on conflict (product_id, template_variant_id) do update set "
                     + ", ".join(f"{c} = excluded.{c}" for c in _VARIANT_COLUMNS
                                 if c not in ("product_id", "template_variant_id")))
-# Price rows arrive as one array per column; the owner comes from the artwork (a missing artwork
-# leaves user_id null and fails loudly on the not-null constraint).
-_UPSERT_PRICES = """
-insert into public.variant_price (product_id, template_variant_id, country, artwork_id, template_id, currency, cost,
-                                  cost_currency, fx_rate, fx_date, price, profit, margin, rule_id, reason, user_id)
-select x.*, a.user_id
-  from unnest(%s::uuid[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::numeric[], %s::text[],
-              %s::numeric[], %s::date[], %s::numeric[], %s::numeric[], %s::numeric[], %s::text[], %s::text[])
-       as x(product_id, template_variant_id, country, artwork_id, template_id, currency, cost, cost_currency,
-            fx_rate, fx_date, price, profit, margin, rule_id, reason)
-  left join public.artwork a on a.id = x.artwork_id
-on conflict (product_id, template_variant_id, country) do update
-   set (artwork_id, template_id, currency, cost, cost_currency, fx_rate, fx_date, price, profit, margin, rule_id,
-        reason, priced_at)
-     = (excluded.artwork_id, excluded.template_id, excluded.currency, excluded.cost, excluded.cost_currency,
-        excluded.fx_rate, excluded.fx_date, excluded.price, excluded.profit, excluded.margin, excluded.rule_id,
-        excluded.reason, now())
- where ({old}) is distinct from ({new})
-"""
 # The claim and its ledger row in one statement. The lease is measured on the database clock, so
 # run processes on different machines agree on it. A `creating` row with no intent_at is not
 # claimable (NULL comparison), exactly as in the SQLite catalog.
@@ -139,7 +94,7 @@ select create_attempts from claimed
 """
 
 
-class PostgresCatalog(Catalog):
+class PostgresCatalog(PostgresPriceRows, Catalog):
     kind = "postgres"
     # Process-wide tallies for benchmarks: statements sent (each one round trip) and rows they
     # changed (for a multi-statement batch, the rows of its last statement: the upsert).
@@ -209,7 +164,7 @@ class PostgresCatalog(Catalog):
 
     # -- artworks ----------------------------------------------------------------------------
     def upsert_artwork(self, row: ArtworkRow) -> None:
-        _require_uuid(row.user_id, "artwork user_id")
+        require_uuid(row.user_id, "artwork user_id")
         self._write(_UPSERT_ARTWORK, [getattr(row, c) for c in _ARTWORK_WRITE])
 
     def set_artwork_status(self, artwork_id: str, status: str, reason: str | None = None) -> None:
@@ -223,14 +178,14 @@ class PostgresCatalog(Catalog):
 
     # -- products ----------------------------------------------------------------------------
     def upsert_product(self, row: ProductRow) -> None:
-        _require_uuid(row.id, "product id")
-        _require_uuid(row.user_id, "product user_id")
+        require_uuid(row.id, "product id")
+        require_uuid(row.user_id, "product user_id")
         self._write(_UPSERT_PRODUCT, [getattr(row, c) for c in _PRODUCT_WRITE])
 
     def upsert_products(self, rows: list[ProductRow]) -> None:
         for row in rows:
-            _require_uuid(row.id, "product id")
-            _require_uuid(row.user_id, "product user_id")
+            require_uuid(row.id, "product id")
+            require_uuid(row.user_id, "product user_id")
         if not rows:
             return
         single = "(" + ", ".join(["%s"] * len(_PRODUCT_WRITE)) + ")"
@@ -244,8 +199,8 @@ class PostgresCatalog(Catalog):
     def update_product(self, product_id: str, **fields: Any) -> None:
         check_product_update(fields)
         if "user_id" in fields:
-            _require_uuid(fields["user_id"], "product user_id")
-        if not _is_uuid(product_id):
+            require_uuid(fields["user_id"], "product user_id")
+        if not is_uuid(product_id):
             return  # no such product can exist; SQLite's update matches no row either
         values = {c: v for c, v in fields.items() if c not in _DB_OWNED}
         # With nothing else to set, still touch the row (the trigger stamps updated_at), as SQLite does.
@@ -253,7 +208,7 @@ class PostgresCatalog(Catalog):
         self._write(f"update public.product set {assignments} where id = %s", [*values.values(), product_id])
 
     def claim_create(self, product_id: str, lease_seconds: float) -> int | None:
-        if not _is_uuid(product_id):
+        if not is_uuid(product_id):
             return None
 
         def work(cur):
@@ -268,7 +223,7 @@ class PostgresCatalog(Catalog):
         return _product(found) if found else None
 
     def get_product(self, product_id: str) -> ProductRow | None:
-        if not _is_uuid(product_id):
+        if not is_uuid(product_id):
             return None
         found = self._fetch(_select("product", _PRODUCT_COLUMNS) + " where id = %s", (product_id,))
         return _product(found) if found else None
@@ -285,7 +240,7 @@ class PostgresCatalog(Catalog):
         upsert the rest. Upserting (rather than delete-all + insert) keeps unchanged variants as
         UPDATEs for Realtime subscribers; DELETE events reach every subscriber unfiltered."""
         for product_id, rows in rows_by_product.items():
-            _require_uuid(product_id, "product id")
+            require_uuid(product_id, "product id")
             strangers = sorted({r.product_id for r in rows} - {product_id})
             if strangers:
                 raise ValueError(f"replace_variants({product_id!r}) got rows of other products: {strangers}")
@@ -307,76 +262,11 @@ class PostgresCatalog(Catalog):
         self._run(work, retry=True)
 
     def variants_for(self, product_id: str) -> list[VariantRow]:
-        if not _is_uuid(product_id):
+        if not is_uuid(product_id):
             return []
         rows = self._fetch(_select("variant", _VARIANT_COLUMNS)
                            + ' where product_id = %s order by template_variant_id collate "C"', (product_id,), many=True)
         return [VariantRow.model_validate(dict(zip(_VARIANT_COLUMNS, r))) for r in rows]
-
-    # -- prices ------------------------------------------------------------------------------
-    def current_prices(self, artwork_ids: Sequence[str]) -> pd.DataFrame:
-        columns = PRICE_KEY + PRICE_STORED
-        select = ", ".join({"fx_date": "coalesce(fx_date::text, '')"}.get(c, f"{c}::text") for c in columns)
-        rows = self._fetch(f"select {select} from public.variant_price where artwork_id = any(%s)",
-                           (list(dict.fromkeys(artwork_ids)),), many=True)
-        return pd.DataFrame(rows, columns=columns, dtype=object)
-
-    def write_prices(self, changes: pd.DataFrame, removals: pd.DataFrame, main_country: str) -> int:
-        """Set-based, one transaction: each statement takes whole columns as arrays (unnest), so
-        ten thousand rows cost the same few round trips as ten. The `is distinct from` guards keep
-        a concurrent writer's identical row from being rewritten."""
-        if changes.empty and removals.empty:
-            return 0
-        rows = write_rows(changes)
-        for product_id in rows["product_id"].drop_duplicates():
-            _require_uuid(product_id, "product id")
-        columns = [rows[c].tolist() for c in PRICE_WRITE]
-        mirror = mirror_rows(changes, main_country)
-        compared = [c for c in PRICE_WRITE[5:] if c != "reason"]
-        upsert = _UPSERT_PRICES.format(old=", ".join(f"variant_price.{c}" for c in compared),
-                                       new=", ".join(f"excluded.{c}" for c in compared))
-
-        def work(cur):
-            written = 0
-            cur.execute("begin")
-            try:
-                if len(rows):
-                    cur.execute(upsert, columns)
-                    written += cur.rowcount
-                if len(removals):
-                    cur.execute("delete from public.variant_price vp using unnest(%s::text[], %s::text[], %s::text[], "
-                                "%s::text[]) as gone(artwork_id, template_id, template_variant_id, country) "
-                                "where (vp.artwork_id, vp.template_id, vp.template_variant_id, vp.country) = "
-                                "(gone.artwork_id, gone.template_id, gone.template_variant_id, gone.country)",
-                                [removals[c].tolist() for c in PRICE_KEY])
-                    written += cur.rowcount
-                if len(mirror):
-                    cur.execute("update public.variant v set price = m.price, cost = m.cost, currency = m.currency "
-                                "from unnest(%s::uuid[], %s::text[], %s::numeric[], %s::numeric[], %s::text[]) "
-                                "as m(product_id, template_variant_id, price, cost, currency) "
-                                "where v.product_id = m.product_id and v.template_variant_id = m.template_variant_id "
-                                "and (v.price, v.cost, v.currency) is distinct from (m.price, m.cost, m.currency)",
-                                [mirror[c].tolist() for c in mirror.columns])
-                    written += cur.rowcount
-                cur.execute("commit")
-            except BaseException:
-                cur.execute("rollback")
-                raise
-            return written
-        return self._run(work)
-
-    def price_sheet(self, currency: str | None = None) -> pd.DataFrame:
-        sql = SHEET_SELECT.format(schema="public.", price="vp.price::text", cost="vp.cost::text",
-                                  fx_rate="vp.fx_rate::text", fx_date="vp.fx_date::text", profit="vp.profit::text",
-                                  margin="vp.margin::text", priced_at="vp.priced_at")
-        params: tuple = ()
-        if currency:
-            sql, params = sql + " where vp.currency = %s", (currency,)
-
-        def work(cur):
-            cur.execute(sql + SHEET_ORDER, params)
-            return pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description], dtype=object)
-        return self._run(work, retry=True)
 
     # -- Gelato webhooks (Postgres only, for the webhook receiver) -----------------------------
     def record_webhook_event(self, event_id: str, event: str, store_product_id: str | None, payload: Any) -> bool:
