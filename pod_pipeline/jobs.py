@@ -1,6 +1,8 @@
 """Jobs: publishing one artwork (its partition), refreshing the shared Gelato cache, and
 re-pricing the catalog (a cost refresh, then range runs of `prices`)."""
 
+import warnings
+
 from dagster import AssetSelection, define_asset_job, in_process_executor
 
 from pod_pipeline.hooks import record_artwork_failure
@@ -8,6 +10,11 @@ from pod_pipeline.mode import current_mode
 
 # The mode shows on every run in the UI, so nobody mistakes a sandbox run for a real one.
 MODE_TAGS = {"pod/mode": current_mode().name}
+
+# `prices` has a range backfill policy (for re-pricing) and the other per-artwork assets none;
+# publish_artwork runs one partition by design, so Dagster's "varying BackfillPolicies" notice
+# (it picks one partition per run) says nothing an operator can act on.
+warnings.filterwarnings("ignore", message="Asset job publish_artwork materializes assets with varying BackfillPolicies")
 
 PER_ARTWORK_ASSETS = AssetSelection.assets("artworks", "variants", "metadata", "prices", "published_products")
 
