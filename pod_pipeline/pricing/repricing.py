@@ -51,13 +51,13 @@ def _price_combinations(combos: pd.DataFrame, policy: RepricingPolicy) -> pd.Dat
     prices, profits, margins, deltas = [], [], [], []
     for row in combos.itertuples(index=False):
         rounding = RoundingRule(ending=row.ending, whole_units=row.whole_units)
-        price = _policy_price(row.rule_price, row.old_price, row.old_profit, policy, row.cost_in_currency,
+        price = _policy_price(row.rule_price, row.ref_price, row.ref_profit, policy, row.cost_in_currency,
                               row.fee_percent, row.fee_fixed, rounding)
         profit = profit_of(price, row.cost_in_currency, row.fee_percent, row.fee_fixed)
         prices.append(money_text(price))
         profits.append(money_text(floor_cents(profit)))
         margins.append(str((profit / price).quantize(COST_STEP)))
-        deltas.append(float(price - Decimal(row.old_price)) if row.old_price else 0.0)
+        deltas.append(float(price - Decimal(row.ref_price)) if row.ref_price else 0.0)
     return combos.assign(price=prices, profit=profits, margin_kept=margins, price_delta=deltas)
 
 
@@ -91,7 +91,12 @@ def reprice(wanted: pd.DataFrame, rules: pd.DataFrame, current: pd.DataFrame, po
     old_columns = [f"old_{c}" for c in STORED]
     frame[old_columns] = frame[old_columns].fillna("")
 
-    combo_key = RULE_KEY + ["old_price", "old_profit"]
+    # The policies' reference: the previous price and profit, unless they were in another
+    # currency (the market's currency changed), where they mean nothing.
+    same_currency = frame["old_currency"] == frame["currency"]
+    frame["ref_price"] = frame["old_price"].where(same_currency, "")
+    frame["ref_profit"] = frame["old_profit"].where(same_currency, "")
+    combo_key = RULE_KEY + ["ref_price", "ref_profit"]
     combos = frame[combo_key].drop_duplicates().merge(
         sold_rules[RULE_KEY + ["rule_price", "cost_in_currency", "fee_percent", "fee_fixed", "ending", "whole_units"]],
         on=RULE_KEY)

@@ -61,7 +61,7 @@ def rule_id(seller: SellerSettings, template_id: str, margin: Decimal, market: M
     rounding = pricing.rounding_for(market.currency)
     text = "|".join(str(part) for part in (
         margin, fees.percent, sorted(fees.fixed.items()), sorted(pricing.min_profit.items()),
-        rounding.ending, rounding.whole_units, pricing.repricing.policy, market.cost_currency,
+        rounding.ending, rounding.whole_units, pricing.repricing.policy, market.currency, market.cost_currency,
     ))
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 

@@ -99,3 +99,13 @@ def test_rows_no_longer_priced_are_removed():
     gone = price_once(s, large_cost=None, current=stored(first))  # Gelato stopped selling the large one
     assert list(gone.removals["template_variant_id"]) == [LARGE]
     assert list(gone.not_sold["template_variant_id"]) == [LARGE]
+
+
+def test_a_market_that_changes_currency_is_repriced_from_the_rules():
+    first = price_once(seller())
+    old = stored(first)
+    old["currency"], old["price"], old["profit"] = "CAD", "99.99", "60.00"  # as if US sold in CAD before
+    s = seller(repricing={"policy": "never_lower"})
+    again = price_once(s, current=old)
+    assert row(again)["price"] == "17.50"  # not held at 99.99: that was another currency
+    assert row(again)["changed"] and row(again)["reason"] == "rule changed"
