@@ -55,6 +55,25 @@ def _bucket_server(args: argparse.Namespace) -> int:
     return 0
 
 
+def _webhooks(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from pod_pipeline.environment import catalog_resource
+    from pod_pipeline.webhooks.app import WEBHOOK_PATH, create_webhook_app
+
+    secret = os.environ.get("GELATO_WEBHOOK_SECRET", "")
+    if not secret:
+        print("GELATO_WEBHOOK_SECRET is not set: generate one (e.g. `openssl rand -hex 32`), set it here and as "
+              "the custom header's value in Gelato's webhook settings", file=sys.stderr)
+        return 2
+    header = os.environ.get("GELATO_WEBHOOK_HEADER", "signature")
+    app = create_webhook_app(catalog_resource(os.environ).open, secret, header, args.max_body_bytes)
+    print(f"Gelato webhooks: POST http://{args.host}:{args.port}{WEBHOOK_PATH} (header {header!r}); "
+          f"GET /health, /openapi.json", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
 def _dev(args: argparse.Namespace) -> int:
     """Sandbox + bucket server in this process, `dagster dev` as a child with the right env."""
     from pod_pipeline.artwork.samples import write_sample_set
@@ -205,6 +224,16 @@ def build_parser() -> argparse.ArgumentParser:
     bucket.add_argument("--host", default="127.0.0.1")
     bucket.add_argument("--port", type=int, default=8791)
     bucket.set_defaults(func=_bucket_server)
+
+    hooks = commands.add_parser(
+        "webhooks", help="Receive Gelato webhooks: verify, store each event once, answer at once.",
+        description="An ASGI receiver for Gelato's store_product_* and template events. Needs GELATO_WEBHOOK_SECRET "
+        "(the static header value set in Gelato's dashboard; header name GELATO_WEBHOOK_HEADER, default "
+        "'signature') and stores events in the catalog (POD_CATALOG_URL).")
+    hooks.add_argument("--host", default="127.0.0.1")
+    hooks.add_argument("--port", type=int, default=8792)
+    hooks.add_argument("--max-body-bytes", type=int, default=256 * 1024)
+    hooks.set_defaults(func=_webhooks)
 
     settings = commands.add_parser("validate-settings", help="Check a settings file and name any bad field.",
                                    description="Validate the seller settings YAML (default: POD_SETTINGS or bundled).")

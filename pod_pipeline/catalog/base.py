@@ -7,7 +7,7 @@ from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
-from pod_pipeline.catalog.rows import ArtworkRow, ProductRow, VariantRow
+from pod_pipeline.catalog.rows import ArtworkRow, ProductRow, VariantRow, WebhookEvent
 
 
 class Catalog(ABC):
@@ -74,3 +74,15 @@ class Catalog(ABC):
     @abstractmethod
     def price_sheet(self, currency: str | None = None) -> pd.DataFrame:
         """Every stored price with its store product and variant ids (columns SHEET)."""
+
+    # -- Gelato webhook events (stored by the receiver, consumed by the status sensor) -----------
+    @abstractmethod
+    def record_webhook_event(self, event_id: str, event: str, store_product_id: str | None, payload: Any) -> bool:
+        """Store a delivery once; True when `event_id` is new, False for a redelivery."""
+
+    @abstractmethod
+    def unprocessed_webhook_events(self, limit: int = 500) -> list[WebhookEvent]:
+        """Events not yet handled, oldest first."""
+
+    @abstractmethod
+    def mark_webhook_events_processed(self, event_ids: Sequence[str]) -> None: ...

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any, Callable, Iterable, Mapping, TypeVar
+from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 import psycopg2
 from psycopg2.extras import Json
@@ -42,7 +42,14 @@ from psycopg2.extras import Json
 from pod_pipeline.catalog.base import Catalog
 from pod_pipeline.catalog.ids import is_uuid, require_uuid
 from pod_pipeline.catalog.postgres_prices import PostgresPriceRows
-from pod_pipeline.catalog.rows import GELATO_OWNED_COLUMNS, ArtworkRow, ProductRow, VariantRow, check_product_update
+from pod_pipeline.catalog.rows import (
+    GELATO_OWNED_COLUMNS,
+    ArtworkRow,
+    ProductRow,
+    VariantRow,
+    WebhookEvent,
+    check_product_update,
+)
 
 T = TypeVar("T")
 
@@ -268,7 +275,7 @@ class PostgresCatalog(PostgresPriceRows, Catalog):
                            + ' where product_id = %s order by template_variant_id collate "C"', (product_id,), many=True)
         return [VariantRow.model_validate(dict(zip(_VARIANT_COLUMNS, r))) for r in rows]
 
-    # -- Gelato webhooks (Postgres only, for the webhook receiver) -----------------------------
+    # -- Gelato webhook events ---------------------------------------------------------------
     def record_webhook_event(self, event_id: str, event: str, store_product_id: str | None, payload: Any) -> bool:
         """Store a webhook delivery once; True when `event_id` is new, False for a redelivery."""
         def work(cur):
@@ -276,6 +283,16 @@ class PostgresCatalog(PostgresPriceRows, Catalog):
                         "on conflict (id) do nothing returning id", (event_id, event, store_product_id, Json(payload)))
             return cur.fetchone() is not None
         return self._run(work)  # not retried: a lost answer would turn "new" into "seen"
+
+    def unprocessed_webhook_events(self, limit: int = 500) -> list[WebhookEvent]:
+        rows = self._fetch("select id, event, store_product_id, payload, received_at from public.gelato_event "
+                           "where processed_at is null order by received_at, id limit %s", (limit,), many=True)
+        return [WebhookEvent(id=r[0], event=r[1], store_product_id=r[2], payload=r[3], received_at=r[4]) for r in rows]
+
+    def mark_webhook_events_processed(self, event_ids: Sequence[str]) -> None:
+        if event_ids:
+            self._write("update public.gelato_event set processed_at = now() where id = any(%s) "
+                        "and processed_at is null", (list(event_ids),))
 
 
 def _product(found: Iterable[Any]) -> ProductRow:

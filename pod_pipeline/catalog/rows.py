@@ -100,3 +100,13 @@ class VariantRow(_Row):
     gelato_variant_id: str | None = None
     external_id: str | None = None
     connection_status: str | None = None
+
+
+class WebhookEvent(_Row):
+    """A Gelato webhook delivery as stored once by the receiver, waiting for the status sensor."""
+
+    id: str
+    event: str
+    store_product_id: str | None = None
+    payload: dict
+    received_at: datetime

@@ -28,6 +28,7 @@ from pod_pipeline.catalog.rows import (
     ArtworkRow,
     ProductRow,
     VariantRow,
+    WebhookEvent,
     check_product_update,
     now,
 )
@@ -60,6 +61,11 @@ create table if not exists variant_price (
   primary key (product_id, template_variant_id, country)
 );
 create index if not exists variant_price_artwork on variant_price(artwork_id);
+create table if not exists gelato_event (
+  id text primary key, event text not null, store_product_id text, payload text not null,
+  received_at text not null, processed_at text
+);
+create index if not exists gelato_event_unprocessed on gelato_event(received_at) where processed_at is null;
 """
 
 _ARTWORK_COLUMNS = list(ArtworkRow.model_fields)
@@ -253,3 +259,23 @@ class SqliteCatalog(Catalog):
             cursor = db.execute(sql + SHEET_ORDER, params)
             names = [d[0] for d in cursor.description]
             return pd.DataFrame([tuple(r) for r in cursor.fetchall()], columns=names, dtype=object)
+
+    # -- Gelato webhook events ---------------------------------------------------------------
+    def record_webhook_event(self, event_id: str, event: str, store_product_id: str | None, payload: Any) -> bool:
+        with self._tx() as db:
+            stored = db.execute("insert into gelato_event (id, event, store_product_id, payload, received_at) "
+                                "values (?, ?, ?, ?, ?) on conflict(id) do nothing",
+                                (event_id, event, store_product_id, json.dumps(payload), now().isoformat()))
+            return stored.rowcount == 1
+
+    def unprocessed_webhook_events(self, limit: int = 500) -> list[WebhookEvent]:
+        with self._tx(write=False) as db:
+            rows = db.execute("select id, event, store_product_id, payload, received_at from gelato_event "
+                              "where processed_at is null order by received_at, id limit ?", (limit,)).fetchall()
+        return [WebhookEvent(id=r["id"], event=r["event"], store_product_id=r["store_product_id"],
+                             payload=json.loads(r["payload"]), received_at=r["received_at"]) for r in rows]
+
+    def mark_webhook_events_processed(self, event_ids: Sequence[str]) -> None:
+        with self._tx() as db:
+            db.executemany("update gelato_event set processed_at=? where id=? and processed_at is null",
+                           [(now().isoformat(), i) for i in event_ids])

@@ -1,0 +1,128 @@
+"""`create_webhook_app`: the ASGI app behind `pod-pipeline webhooks --port N`.
+
+Answers:
+* 401: no secret header; 403: a wrong one (compared in constant time). Gelato has no HMAC: the
+  dashboard adds one static header of the seller's choosing to every call.
+* 413: a body over `max_body_bytes` (checked on Content-Length and while reading).
+* 400: not JSON, not an object, or not a store-product/template event we know (reason given).
+* 200 `ignored`: the dashboard's test events (placeholder ids); nothing stored.
+* 202 `stored` / 200 `duplicate`: stored once by event id. Gelato tries only 3 times, 5 s
+  apart, so this path does one insert and nothing else; the status sensor does the rest.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from typing import Callable
+
+from pydantic import TypeAdapter, ValidationError
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from starlette.schemas import SchemaGenerator
+
+from pod_pipeline.catalog.base import Catalog
+from pod_pipeline.webhooks.events import StoreProductEvent, TemplateEvent, is_dashboard_test
+
+log = logging.getLogger(__name__)
+WEBHOOK_PATH = "/gelato/webhooks"
+DEFAULT_MAX_BODY_BYTES = 256 * 1024
+_EVENT = TypeAdapter(StoreProductEvent | TemplateEvent)
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def _read_limited(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise BodyTooLarge
+    return bytes(body)
+
+
+def _refuse(status: int, reason: str) -> JSONResponse:
+    return JSONResponse({"error": reason}, status_code=status)
+
+
+def create_webhook_app(open_catalog: Callable[[], Catalog], secret: str, header_name: str = "signature",
+                       max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> Starlette:
+    if not secret:
+        raise ValueError("the webhook secret must not be empty: set GELATO_WEBHOOK_SECRET")
+    expected = secret.encode()
+    catalog = open_catalog()
+
+    async def receive(request: Request) -> JSONResponse:
+        """
+        summary: Receive a Gelato webhook event
+        description: Store-product and template events, stored once by event id.
+        parameters:
+          - {name: signature, in: header, required: true, description: the static secret header}
+        responses:
+          202: {description: stored}
+          200: {description: a redelivery (duplicate) or a dashboard test event (ignored)}
+          400: {description: not JSON or not a known event shape}
+          401: {description: secret header missing}
+          403: {description: secret header wrong}
+          413: {description: body too large}
+        """
+        given = request.headers.get(header_name)
+        if given is None:
+            return _refuse(401, f"missing {header_name} header")
+        if not hmac.compare_digest(given.encode(), expected):
+            return _refuse(403, f"wrong {header_name} header")
+        try:
+            body = await _read_limited(request, max_body_bytes)
+        except BodyTooLarge:
+            return _refuse(413, f"body over {max_body_bytes} bytes")
+        except ClientDisconnect:
+            return _refuse(400, "client disconnected")
+        try:
+            payload = json.loads(body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            return _refuse(400, f"body is not JSON: {error}")
+        if not isinstance(payload, dict):
+            return _refuse(400, "body must be a JSON object")
+        if is_dashboard_test(payload):
+            return JSONResponse({"ignored": "dashboard test event"})
+        try:
+            event = _EVENT.validate_python(payload)
+        except ValidationError as error:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in error.errors()[:5])
+            return _refuse(400, f"not a known Gelato event: {problems}")
+        product_id = getattr(event, "store_product_id", None)
+        # The catalog call blocks (a database round trip): off the event loop.
+        if not await run_in_threadpool(catalog.record_webhook_event, event.id, event.event, product_id, payload):
+            return JSONResponse({"duplicate": event.id})
+        log.info("stored %s %s (product %s)", event.event, event.id, product_id)
+        return JSONResponse({"stored": event.id}, status_code=202)
+
+    async def health(request: Request) -> JSONResponse:
+        """
+        summary: Liveness
+        responses:
+          200: {description: the receiver is up}
+        """
+        return JSONResponse({"status": "ok"})
+
+    schemas = SchemaGenerator({"openapi": "3.0.0",
+                               "info": {"title": "pod_pipeline Gelato webhook receiver", "version": "1"}})
+
+    async def openapi(request: Request) -> JSONResponse:
+        return JSONResponse(schemas.get_schema(routes=app.routes))
+
+    app = Starlette(routes=[
+        Route(WEBHOOK_PATH, receive, methods=["POST"]),
+        Route("/health", health, methods=["GET"]),
+        Route("/openapi.json", openapi, methods=["GET"], include_in_schema=False),
+    ])
+    return app
