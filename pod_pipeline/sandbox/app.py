@@ -37,6 +37,9 @@ GELATO_ROUTES: list[tuple[str, str, Handler]] = [
 ]
 
 
+CREATE_ROUTE = "POST /v1/stores/{storeId}/products:create-from-template"
+
+
 def _gelato_endpoint(state: SandboxState, method: str, path: str, handler: Handler) -> Callable:
     key = f"{method} {path}"
 
@@ -52,9 +55,15 @@ def _gelato_endpoint(state: SandboxState, method: str, path: str, handler: Handl
         supplied = request.headers.get("x-api-key", "")
         if not secrets.compare_digest(supplied.encode(), state.config.api_key.encode()):
             return error(401, "Missing or invalid X-API-KEY header")
-        # Faults that must act after the handler (response lost after the write, hang until
-        # the client times out) belong here, wrapping this call.
-        return await handler(request, state)
+        if state.faults.roll("rate_timeout"):  # never processed: the client times out
+            await asyncio.sleep(knobs.hang_seconds)
+            return error(504, "Gateway timeout")
+        response = await handler(request, state)
+        if key == CREATE_ROUTE and response.status_code < 300 and state.faults.roll("rate_lost_create"):
+            # The product exists now; the caller never learns its id.
+            await asyncio.sleep(knobs.hang_seconds)
+            return error(504, "Gateway timeout")
+        return response
 
     return endpoint
 

@@ -22,6 +22,21 @@ class FaultKnobs(BaseModel):
     # When set, 429s carry `Retry-After` (Gelato does not document it; clients must cope with both).
     retry_after_seconds: float | None = Field(default=None, ge=0.0)
     rate_5xx: float = Field(default=0.0, ge=0.0, le=1.0)
+    # A request that hangs `hang_seconds` unprocessed, then 504 (the client times out first).
+    rate_timeout: float = Field(default=0.0, ge=0.0, le=1.0)
+    # A create that IS made, whose response is then lost: hang, then 504. The ambiguous failure
+    # Gelato's missing idempotency key makes dangerous.
+    rate_lost_create: float = Field(default=0.0, ge=0.0, le=1.0)
+    hang_seconds: float = Field(default=30.0, ge=0.0)
+    # Products that end in publishing_error, or stay `publishing` `stuck_seconds` longer.
+    rate_publishing_error: float = Field(default=0.0, ge=0.0, le=1.0)
+    rate_stuck_publishing: float = Field(default=0.0, ge=0.0, le=1.0)
+    stuck_seconds: float = Field(default=3600.0, ge=0.0)
+    # Webhooks never sent, sent twice, or held back up to `webhook_delay_seconds` (out of order).
+    rate_webhook_drop: float = Field(default=0.0, ge=0.0, le=1.0)
+    rate_webhook_duplicate: float = Field(default=0.0, ge=0.0, le=1.0)
+    rate_webhook_delay: float = Field(default=0.0, ge=0.0, le=1.0)
+    webhook_delay_seconds: float = Field(default=2.0, ge=0.0)
 
 
 @dataclass(frozen=True)
@@ -53,6 +68,16 @@ class FaultInjector:
             merged = FaultKnobs.model_validate({**self._knobs.model_dump(), **changes})
             self._knobs = merged
             return merged.model_copy()
+
+    def roll(self, knob: str) -> bool:
+        """True with the probability the knob (a rate) gives; seeded like every other draw."""
+        with self._lock:
+            rate = getattr(self._knobs, knob)
+            return bool(rate) and self._rng.random() < rate
+
+    def uniform(self, high: float) -> float:
+        with self._lock:
+            return self._rng.uniform(0.0, high)
 
     def draw(self) -> Fault | None:
         with self._lock:

@@ -27,6 +27,10 @@ async def publish(state: SandboxState, product_id: str) -> None:
 
     # Publishing takes the configured time even when the files come back quickly.
     await asyncio.sleep(max(0.0, started + config.publish_delay_seconds - loop.time()))
+    if state.faults.roll("rate_stuck_publishing"):
+        await asyncio.sleep(state.faults.knobs.stuck_seconds)
+    if not error and state.faults.roll("rate_publishing_error"):
+        error = "sandbox_injected_publishing_error"
     if error:
         snapshot = state.update_product(product_id, status="publishing_error", publishing_error_code=error)
     else:

@@ -23,11 +23,23 @@ def deleted_event(store_id: str, product_id: str) -> dict[str, Any]:
 
 
 def emit(state: SandboxState, payload: dict[str, Any]) -> None:
-    if state.config.webhook_url:
-        state.spawn(_deliver(state, payload))
+    if not state.config.webhook_url:
+        return
+    faults = state.faults
+    if faults.roll("rate_webhook_drop"):
+        state.log_webhook({"eventId": payload["id"], "event": payload["event"],
+                           "storeProductId": payload["storeProductId"], "status": payload.get("status"),
+                           "attempts": 0, "delivered": False, "lastError": "dropped (fault)", "finishedAt": time.time()})
+        return
+    copies = 2 if faults.roll("rate_webhook_duplicate") else 1
+    for _ in range(copies):
+        delay = faults.uniform(faults.knobs.webhook_delay_seconds) if faults.roll("rate_webhook_delay") else 0.0
+        state.spawn(_deliver(state, payload, delay))
 
 
-async def _deliver(state: SandboxState, payload: dict[str, Any]) -> None:
+async def _deliver(state: SandboxState, payload: dict[str, Any], delay: float = 0.0) -> None:
+    if delay:  # held back: a later event may arrive first
+        await asyncio.sleep(delay)
     config = state.config
     headers = {}
     if config.webhook_secret is not None:
