@@ -31,8 +31,9 @@ class StoreProductEvent(_Event):
 
 class TemplateEvent(_Event):
     event: Literal[TEMPLATE_EVENTS]  # type: ignore[valid-type]
+    # The template event payload is not documented: both names seen in public clients are kept
+    # if present, neither is required (the sensor re-GETs the configured templates anyway).
     template_id: str | None = Field(default=None, alias="templateId")
-    # Some clients see the template id under `id` of a nested object or as `storeProductTemplateId`.
     store_product_template_id: str | None = Field(default=None, alias="storeProductTemplateId")
 
 
