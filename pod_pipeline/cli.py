@@ -77,7 +77,7 @@ def _webhooks(args: argparse.Namespace) -> int:
 def _dev(args: argparse.Namespace) -> int:
     """Sandbox + bucket server in this process, `dagster dev` as a child with the right env."""
     from pod_pipeline.artwork.samples import write_sample_set
-    from pod_pipeline.demo import DemoEnvironment, put_into_bucket, artwork_files
+    from pod_pipeline.demo import DemoEnvironment, put_into_bucket
     from pod_pipeline.instance_config import write_embedded_instance
     from pod_pipeline.sandbox.config import SandboxConfig
     from pod_pipeline.sandbox.server import SandboxServer

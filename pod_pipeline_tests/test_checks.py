@@ -1,7 +1,5 @@
 """Each asset check fails on the input it exists to catch (and passes on a good one)."""
 
-from decimal import Decimal as D
-
 import pandas as pd
 import pytest
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from dagster import instance_for_test
 
 from pod_pipeline import checks

@@ -31,9 +31,6 @@ def mirror_rows(changes: pd.DataFrame, main_country: str) -> pd.DataFrame:
     return changes.loc[changes["country"] == main_country, MIRROR]
 
 
-def empty_current() -> pd.DataFrame:
-    return pd.DataFrame(columns=PRICE_KEY + PRICE_STORED, dtype=object)
-
 
 SHEET_SELECT = """
 select vp.artwork_id, p.title as product_title, vp.template_id, p.gelato_product_id,

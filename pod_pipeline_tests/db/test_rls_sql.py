@@ -4,7 +4,7 @@ the request role and set the JWT claims, then read and try to write."""
 import psycopg2
 import pytest
 
-from pod_pipeline_tests.db.pg import acting_as, connect
+from pod_pipeline_tests.db.pg import acting_as
 from pod_pipeline_tests.db.seed import USER_A, USER_B, seed
 
 USER_TABLES = ("artwork", "product", "variant")
