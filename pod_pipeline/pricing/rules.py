@@ -54,7 +54,7 @@ def amount_in(amounts: dict[str, Decimal], currency: str, fx: FxRates) -> Decima
     return fx.convert(amount, source, currency)
 
 
-def rule_id(seller: SellerSettings, template_id: str, margin: Decimal, market: Market) -> str:
+def rule_id(seller: SellerSettings, margin: Decimal, market: Market) -> str:
     """Fingerprint of the settings that shape one price, so the drift report can say "rule changed"."""
     pricing = seller.pricing
     fees = seller.fees_for(market)
@@ -78,7 +78,7 @@ def rule_table(templates: dict[str, Template], base_costs: pd.DataFrame, seller:
         for market in seller.markets:
             fees = seller.fees_for(market)
             rounding = seller.pricing.rounding_for(market.currency)
-            identity = rule_id(seller, choice.id, margin, market)
+            identity = rule_id(seller, margin, market)
             fee_fixed = amount_in(fees.fixed, market.currency, fx)
             min_profit = amount_in(seller.pricing.min_profit, market.currency, fx)
             seen: set[str] = set()
