@@ -28,7 +28,8 @@ def _demo(args: argparse.Namespace) -> int:
         for r in results:
             live = sum(p["status"] == "active" for p in r["products"])
             print(f"{r['artwork']:<32} {r['status']:<10} {live:>2} live   {r['reason'] or ''}")
-        print(f"\n{len(results)} artworks in {elapsed:.1f} s, {env.runs} Dagster runs, {env.ticks} sensor ticks")
+        print(f"\n{len(results)} artworks in {elapsed:.1f} s, {env.runs} Dagster runs, {env.ticks} sensor ticks, "
+              f"{env.webhooks} Gelato webhooks delivered")
         print(f"Gelato calls: {json.dumps(env.gelato_calls)}")
         print(f"Dagster instance: DAGSTER_HOME={env.dagster_home}")
         print(f"Browse it: DAGSTER_HOME={env.dagster_home} POD_CATALOG_URL={env.catalog_url} "

@@ -13,6 +13,7 @@ from pod_pipeline.assets import artworks, catalog_refresh, metadata, prices, pub
 from pod_pipeline.jobs import publish_artwork_job, refresh_gelato_cache_job, reprice_catalog_job, reprice_prices_job
 from pod_pipeline.mode import build_resources, current_mode
 from pod_pipeline.sensors.repricing import build_reprice_schedule, reprice_after_cost_refresh, reprice_cron
+from pod_pipeline.sensors.product_status import product_status_sensor
 from pod_pipeline.sensors.uploads import upload_sensor
 
 refresh_gelato_cache_daily = ScheduleDefinition(
@@ -30,7 +31,7 @@ def build_definitions(env: Mapping[str, str] = os.environ) -> Definitions:
         assets=load_assets_from_modules([catalog_refresh, artworks, variants, metadata, prices, published_products]),
         asset_checks=load_asset_checks_from_modules([checks]),
         jobs=[publish_artwork_job, refresh_gelato_cache_job, reprice_catalog_job, reprice_prices_job],
-        sensors=[upload_sensor, reprice_after_cost_refresh],
+        sensors=[upload_sensor, product_status_sensor, reprice_after_cost_refresh],
         schedules=[refresh_gelato_cache_daily, build_reprice_schedule(reprice_cron(env.get("POD_SETTINGS")))],
         resources=build_resources(env),
     )

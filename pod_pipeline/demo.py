@@ -1,9 +1,10 @@
 """`pod-pipeline demo`: the whole flow on embedded parts, headless.
 
-Starts the Gelato sandbox and a local bucket, puts artworks into the bucket, then drives the
-real Dagster objects: it ticks the upload sensor, applies its partition requests, and executes
-each requested run on a SQLite Dagster instance (deduplicated by run key, tagged as sensor
-runs), until every artwork is published or rejected. Point `dagster dev` at the same
+Starts the Gelato sandbox, a local bucket and the webhook receiver (the sandbox delivers its
+store-product events to it), puts artworks into the bucket, then drives the real Dagster
+objects: it ticks the upload sensor and the status sensor, applies their partition requests and
+observations, and executes each requested run on a SQLite Dagster instance (deduplicated by run
+key, tagged as sensor runs), until every artwork is published or rejected. Point `dagster dev` at the same
 DAGSTER_HOME afterwards to browse the runs, materializations and checks in the UI.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import warnings
 import shutil
 import time
@@ -36,6 +38,7 @@ class DemoEnvironment:
     bucket_url: str = ""
     runs: int = 0
     ticks: int = 0
+    webhooks: int = 0
     gelato_calls: dict = field(default_factory=dict)
 
     @property
@@ -118,7 +121,9 @@ def run_demo(artworks_dir: Path | None, home: Path, publish_delay: float = 1.0,
     from pod_pipeline.sandbox.config import SandboxConfig
     from pod_pipeline.sandbox.server import SandboxServer
     from pod_pipeline.serving import BackgroundServer
+    from pod_pipeline.catalog.sqlite import SqliteCatalog
     from pod_pipeline.storage.file_server import BUCKET_MOUNT, create_bucket_app
+    from pod_pipeline.webhooks.app import WEBHOOK_PATH, create_webhook_app
 
     # The demo prints its own table; Dagster's events still land in the instance for the UI.
     logging.getLogger("dagster").setLevel(logging.WARNING)
@@ -131,7 +136,11 @@ def run_demo(artworks_dir: Path | None, home: Path, publish_delay: float = 1.0,
         artworks_dir.mkdir(parents=True, exist_ok=True)
         write_sample_set(artworks_dir)
 
-    with SandboxServer(SandboxConfig(publish_delay_seconds=publish_delay)) as sandbox, \
+    secret = secrets.token_urlsafe(24)
+    catalog = SqliteCatalog(env.home / "catalog.db")
+    with BackgroundServer(create_webhook_app(lambda: catalog, secret)) as receiver, \
+            SandboxServer(SandboxConfig(publish_delay_seconds=publish_delay, webhook_secret=secret,
+                                        webhook_url=receiver.base_url + WEBHOOK_PATH)) as sandbox, \
             BackgroundServer(create_bucket_app(env.bucket_dir)) as bucket:
         env.sandbox_url, env.bucket_url = sandbox.base_url, bucket.base_url + BUCKET_MOUNT
         os.environ.update(env.environ())
@@ -141,18 +150,19 @@ def run_demo(artworks_dir: Path | None, home: Path, publish_delay: float = 1.0,
 
         defs = build_definitions(os.environ)
         paths = put_into_bucket(artwork_files(artworks_dir), env.bucket_dir)
-        catalog = defs.resources["catalog"].open()
         with DagsterInstance.get() as instance:
-            driver = SensorDriver(defs, instance, "upload_sensor", log_level="CRITICAL")
+            uploads = SensorDriver(defs, instance, "upload_sensor", log_level="CRITICAL")
+            statuses = SensorDriver(defs, instance, "product_status_sensor", log_level="CRITICAL")
             deadline = time.monotonic() + timeout_seconds
             while time.monotonic() < deadline:
-                executed = driver.tick()
+                executed = uploads.tick() + statuses.tick()
                 env.ticks += 1
                 results = list(iter_results(catalog, paths))
                 if all(r["status"] in FINAL_ARTWORK_STATUSES for r in results):
                     break
                 if executed == 0:
                     time.sleep(0.5)
-            env.runs = driver.runs_launched
+            env.runs = uploads.runs_launched + statuses.runs_launched
+            env.webhooks = len(sandbox.state.webhooks())
         env.gelato_calls = sandbox.call_counts()
     return list(iter_results(catalog, paths)), env

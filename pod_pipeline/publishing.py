@@ -1,4 +1,5 @@
-"""Creating store products exactly once and following them until they are live.
+"""Creating store products exactly once (following them afterwards is the status sensor's job:
+see `following.py`).
 
 Gelato's create call has no idempotency key: a blind retry after a timeout can publish a
 duplicate listing. So the intent is written to the catalog before the POST, the returned id is
@@ -9,21 +10,18 @@ before any new POST.
 from __future__ import annotations
 
 import logging
-import time
 from datetime import datetime, timedelta
-from typing import Callable
 
 from pod_pipeline.catalog.base import Catalog
 from pod_pipeline.catalog.rows import ProductRow
 from pod_pipeline.gelato.client import GelatoClient
-from pod_pipeline.gelato.errors import GelatoAmbiguousCreate, GelatoClientError, GelatoNotFound
+from pod_pipeline.gelato.errors import GelatoAmbiguousCreate, GelatoClientError, GelatoError, GelatoNotFound
 from pod_pipeline.gelato.models import CreateFromTemplate, PlaceholderFile, StoreProduct, Template, VariantFiles
 from pod_pipeline.printability import placeholders_to_fill
+from pod_pipeline.product_status import gelato_status
+from pod_pipeline.settings.publishing import PublishingSettings
 
 log = logging.getLogger(__name__)
-
-# Longer than the create POST can take (client timeout), so a live claim is never stolen.
-CREATE_LEASE_SECONDS = 120.0
 # Store clocks and ours differ; a product created this long before our intent is not ours.
 CLOCK_SKEW = timedelta(minutes=2)
 
@@ -93,11 +91,22 @@ def retire_outdated(client: GelatoClient, catalog: Catalog, store_id: str, exist
     gone = client.delete_product(store_id, existing.gelato_product_id)
     log.info("artwork changed: %s product %s", "deleted" if gone else "already gone:", existing.gelato_product_id)
     catalog.update_product(existing.id, gelato_product_id=None, external_id=None, published_at=None,
-                           artwork_checksum=None, status="pending", reason="replacing: the artwork changed")
+                           publishing_error_code=None, artwork_checksum=None, next_check_at=None, status_checks=0,
+                           republish_reason=None, status="pending",
+                           reason=f"replacing: {existing.republish_reason or 'the artwork changed'}")
+
+
+def _lease_left(catalog: Catalog, product_id: str) -> float:
+    """Seconds until the current create claim may be taken over (at least 1)."""
+    row = catalog.get_product(product_id)
+    if row is None or row.lease_until is None:
+        return 1.0
+    return max(1.0, (row.lease_until - datetime.now(row.lease_until.tzinfo)).total_seconds() + 0.5)
 
 
 def ensure_created(client: GelatoClient, catalog: Catalog, store_id: str, row: ProductRow,
-                   body: CreateFromTemplate, variant_titles: list[str], artwork_checksum: str) -> StoreProduct:
+                   body: CreateFromTemplate, variant_titles: list[str], artwork_checksum: str,
+                   publishing: PublishingSettings | None = None) -> StoreProduct:
     """The Gelato product for `row`, made from this artwork version: adopted when one exists,
     created (once) when not. Callers retire outdated products first (`retire_outdated`)."""
     existing = catalog.get_product(row.id)
@@ -115,52 +124,23 @@ def ensure_created(client: GelatoClient, catalog: Catalog, store_id: str, row: P
                                    artwork_checksum=artwork_checksum)
             return adopted
 
-    if catalog.claim_create(row.id, CREATE_LEASE_SECONDS) is None:
-        raise CreateInProgress(body.title, retry_after=CREATE_LEASE_SECONDS / 4)
+    publishing = publishing or PublishingSettings()
+    if catalog.claim_create(row.id, publishing.create_lease_seconds) is None:
+        raise CreateInProgress(body.title, retry_after=_lease_left(catalog, row.id))
     try:
         product = client.create_product(store_id, body)
     except GelatoAmbiguousCreate:
-        # Status stays `creating`: the next attempt reconciles before it POSTs.
+        # Status stays `creating`; after a short grace the next attempt reconciles, then POSTs.
+        catalog.shorten_create_lease(row.id, publishing.ambiguous_retry_seconds)
         raise
     except GelatoClientError as rejected:
         # Gelato refused the body: nothing was created and resending it would fail the same way.
         catalog.update_product(row.id, status="publishing_error", reason=str(rejected))
         raise
+    except GelatoError:
+        # Provably not processed (429, or the request never left): the claim is free at once.
+        catalog.shorten_create_lease(row.id, 0)
+        raise
     catalog.update_product(row.id, gelato_product_id=product.id, status=gelato_status(product),
                            artwork_checksum=artwork_checksum)
     return product
-
-
-def gelato_status(product: StoreProduct) -> str:
-    """Gelato's status as a catalog status. `active` without a marketplace id is not live yet,
-    and a status Gelato adds later must not corrupt the row: both read as still publishing."""
-    if product.is_failed:
-        return "publishing_error"
-    if product.status == "active":
-        return "active" if product.is_live else "publishing"
-    return product.status if product.status in ("created", "publishing") else "publishing"
-
-
-def settled(product: StoreProduct) -> bool:
-    return product.is_live or product.is_failed
-
-
-def follow(client: GelatoClient, store_id: str, products: dict[str, StoreProduct], timeout_seconds: float,
-           on_change: Callable[[str, StoreProduct], None], first_wait: float = 0.25,
-           max_wait: float = 10.0) -> dict[str, StoreProduct]:
-    """Poll until every product is live or failed, or the timeout passes, with a growing
-    interval. `on_change` sees each status transition as it happens."""
-    current = dict(products)
-    deadline = time.monotonic() + timeout_seconds
-    wait = first_wait
-    while any(not settled(p) for p in current.values()) and time.monotonic() < deadline:
-        time.sleep(min(wait, max(0.0, deadline - time.monotonic())))
-        wait = min(max_wait, wait * 1.6)
-        for key, product in current.items():
-            if settled(product):
-                continue
-            fresh = client.get_product(store_id, product.id)
-            if (fresh.status, fresh.external_id) != (product.status, product.external_id):
-                on_change(key, fresh)
-            current[key] = fresh
-    return current

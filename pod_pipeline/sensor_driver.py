@@ -4,7 +4,11 @@ the sensor's. The demo, the tests and the benchmarks use it to drive the real fl
 
 from __future__ import annotations
 
+import time
+
 from dagster import Definitions, DagsterInstance, RunsFilter, build_sensor_context
+
+from pod_pipeline.product_status import FOLLOWED_BY_SENSOR
 
 
 class SensorDriver:
@@ -18,6 +22,7 @@ class SensorDriver:
         self.cursor: str | None = None
         self.runs_launched = 0
         self.last_requested = 0  # run requests in the last tick, before run-key deduplication
+        self.last_skip: str | None = None
 
     def _already_ran(self, run_key: str) -> bool:
         tags = {"dagster/sensor_name": self.sensor.name, "dagster/run_key": run_key}
@@ -29,8 +34,11 @@ class SensorDriver:
                                       cursor=self.cursor, definitions=self.defs, resources=self.defs.resources,
                                       sensor_name=self.sensor.name)
         data = self.sensor.evaluate_tick(context)
+        self.last_skip = data.skip_message
         for request in data.dynamic_partitions_requests or []:
             self.instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
+        for event in data.asset_events or []:
+            self.instance.report_runless_asset_event(event)
         self.cursor = data.cursor if data.cursor is not None else self.cursor
         executed = 0
         self.last_requested = len(data.run_requests or [])
@@ -46,3 +54,20 @@ class SensorDriver:
             executed += 1
         self.runs_launched += executed
         return executed
+
+
+def follow_until_settled(defs: Definitions, instance: DagsterInstance, timeout_seconds: float = 60.0,
+                         pause_seconds: float = 0.1) -> int:
+    """Tick the status sensor until no product is still publishing in Gelato, or the timeout
+    passes; returns the ticks taken. Headless stand-in for the daemon's 15 s cadence."""
+    driver = SensorDriver(defs, instance, "product_status_sensor")
+    catalog = defs.resources["catalog"].open()
+    deadline, ticks = time.monotonic() + timeout_seconds, 0
+    while time.monotonic() < deadline:
+        driver.tick()
+        ticks += 1
+        counts = catalog.product_status_counts()
+        if not any(counts.get(status) for status in FOLLOWED_BY_SENSOR):
+            break
+        time.sleep(pause_seconds)
+    return ticks

@@ -19,12 +19,27 @@ def gelato_sandbox():
         yield server
 
 
+# The status sensor polls within a fraction of a second (the sandbox publishes in 0.3 s).
+FAST_FOLLOW = {"first_check_seconds": 0.2, "max_check_interval_seconds": 1.0, "ambiguous_retry_seconds": 0.5}
+
+
+def settings_file(folder, **overrides) -> str:
+    """The bundled settings with fast status polling and `overrides`; returns the file's path."""
+    settings = yaml.safe_load(DEFAULT_SETTINGS_PATH.read_text())
+    settings["publishing"] = {**settings["publishing"], **FAST_FOLLOW, **overrides.pop("publishing", {})}
+    settings.update(overrides)
+    path = folder / "settings.yaml"
+    path.write_text(yaml.safe_dump(settings))
+    return str(path)
+
+
 @pytest.fixture
 def pipeline_env(tmp_path, gelato_sandbox):
     """Environment for `build_definitions`: demo mode against the sandbox and a served bucket."""
     bucket_dir = tmp_path / "bucket"
     with BackgroundServer(create_bucket_app(bucket_dir)) as bucket:
         yield {
+            "POD_SETTINGS": settings_file(tmp_path),
             "POD_MODE": "demo",
             "POD_SANDBOX_URL": gelato_sandbox.base_url,
             "GELATO_API_KEY": "sandbox-key",
@@ -40,9 +55,4 @@ POSTER = "c12a363e-0d4e-4d96-be4b-bf4138eb8743"
 def poster_only_settings(folder, **overrides) -> str:
     """A settings file publishing to the poster template only (one product per artwork keeps
     flow tests quick); returns its path for POD_SETTINGS."""
-    settings = yaml.safe_load(DEFAULT_SETTINGS_PATH.read_text())
-    settings["templates"] = [{"id": POSTER}]
-    settings.update(overrides)
-    path = folder / "settings.yaml"
-    path.write_text(yaml.safe_dump(settings))
-    return str(path)
+    return settings_file(folder, templates=[{"id": POSTER}], **overrides)

@@ -7,7 +7,7 @@ from dagster import AssetKey, instance_for_test
 
 from pod_pipeline.catalog.sqlite import SqliteCatalog
 from pod_pipeline.definitions import build_definitions
-from pod_pipeline.sensor_driver import SensorDriver
+from pod_pipeline.sensor_driver import SensorDriver, follow_until_settled
 from pod_pipeline.storage.base import artwork_id_for
 from pod_pipeline_tests.conftest import poster_only_settings
 from pod_pipeline_tests.listing.claude.fake_api import FakeAnthropic
@@ -30,6 +30,7 @@ def test_claude_writes_the_listing_and_a_rerun_reuses_it(pipeline_env, tmp_path,
         driver = SensorDriver(defs, instance, "upload_sensor")
         while driver.tick():
             pass
+        follow_until_settled(defs, instance, timeout_seconds=30)
         [request] = api.message_requests
         assert request["model"] == "claude-haiku-5-5"  # demo mode: the cheap model from settings
         assert request["messages"][0]["content"][0]["type"] == "image"

@@ -9,7 +9,7 @@ from dagster import instance_for_test
 from pod_pipeline import checks
 from pod_pipeline.catalog.sqlite import SqliteCatalog
 from pod_pipeline.definitions import build_definitions
-from pod_pipeline.sensor_driver import SensorDriver
+from pod_pipeline.sensor_driver import SensorDriver, follow_until_settled
 from pod_pipeline.storage.base import artwork_id_for
 from pod_pipeline_tests.conftest import poster_only_settings
 from pod_pipeline_tests.test_pipeline_flow import gradient_jpeg
@@ -21,10 +21,12 @@ def run_one_artwork(pipeline_env, settings_path: str):
     folder = Path(env["POD_BUCKET_DIR"]) / "user-1"
     folder.mkdir(parents=True)
     gradient_jpeg(folder / "dunes.jpg", 4200, 6000)
+    defs = build_definitions(env)
     with instance_for_test() as instance:
-        driver = SensorDriver(build_definitions(env), instance, "upload_sensor")
+        driver = SensorDriver(defs, instance, "upload_sensor")
         while driver.tick():
             pass
+        follow_until_settled(defs, instance, timeout_seconds=30)
     catalog = SqliteCatalog(env["POD_CATALOG_URL"].removeprefix("sqlite:///"))
     artwork = catalog.get_artwork(artwork_id_for("user-1/dunes.jpg"))
     return artwork, catalog.products_for(artwork.id)
@@ -39,9 +41,20 @@ def test_a_failed_blocking_check_stops_publishing_and_says_why(pipeline_env, tmp
     assert not products
 
 
-def test_products_still_publishing_at_the_timeout_are_marked_stalled(pipeline_env, tmp_path, gelato_sandbox):
-    gelato_sandbox.config.publish_delay_seconds = 30
-    artwork, products = run_one_artwork(pipeline_env, poster_only_settings(tmp_path, publish_timeout_seconds=1))
+def test_products_still_publishing_past_the_limit_are_marked_stalled_and_still_followed(
+        pipeline_env, tmp_path, gelato_sandbox):
+    gelato_sandbox.config.publish_delay_seconds = 600
+    settings = poster_only_settings(tmp_path, publishing={"stalled_after_seconds": 1})
+    artwork, products = run_one_artwork(pipeline_env, settings)
     assert [p.status for p in products] == ["stalled"]
     assert "still" in products[0].reason and products[0].gelato_product_id
     assert artwork.status == "failed" and "still" in artwork.reason
+
+    # Gelato finishes after all: the next poll of the stalled product sees it live.
+    gelato_sandbox.state.activate(products[0].gelato_product_id)
+    catalog = SqliteCatalog(pipeline_env["POD_CATALOG_URL"].removeprefix("sqlite:///"))
+    catalog.update_product(products[0].id, next_check_at=None)  # due now, not at its backed-off time
+    with instance_for_test() as instance:
+        follow_until_settled(build_definitions({**pipeline_env, "POD_SETTINGS": settings}), instance, 10)
+    assert catalog.get_product(products[0].id).status == "active"
+    assert catalog.get_artwork(artwork.id).status == "published"

@@ -14,7 +14,7 @@ from PIL import Image
 
 from pod_pipeline.catalog.sqlite import SqliteCatalog
 from pod_pipeline.definitions import build_definitions
-from pod_pipeline.sensor_driver import SensorDriver
+from pod_pipeline.sensor_driver import SensorDriver, follow_until_settled
 from pod_pipeline.storage.base import artwork_id_for
 
 OWNER = "user-1"
@@ -47,12 +47,15 @@ def instance():
 
 
 def run_until_quiet(driver: SensorDriver, ticks: int = 5) -> int:
+    """Tick the upload sensor until it asks for nothing new, then let the status sensor follow
+    the created products until they settle; returns the publishing runs executed."""
     total = 0
     for _ in range(ticks):
         executed = driver.tick()
         total += executed
         if executed == 0:
             break
+    follow_until_settled(driver.defs, driver.instance, timeout_seconds=30)
     return total
 
 
@@ -110,6 +113,11 @@ def test_uploads_become_live_products_or_readable_rejections(pipeline_env, uploa
                          ("published_products", "every_variant_on_product")]:
         assert check_passed(instance, asset, check, partition), f"{asset}.{check}"
     assert instance.get_latest_materialization_event(AssetKey("published_products")) is not None
+    # The run handed over; the status sensor observed the products going live on the partition.
+    observed = instance.fetch_observations(
+        AssetRecordsFilter(asset_key=AssetKey("published_products"), asset_partitions=[partition]), limit=10).records
+    outcomes = [r.asset_observation.metadata.get("artwork_status") for r in observed]
+    assert any(o is not None and o.value == "published" for o in outcomes)
 
 
 def test_redelivery_and_reruns_never_create_twice(pipeline_env, uploads, instance, gelato_sandbox):

@@ -59,7 +59,8 @@ def test_an_ambiguous_create_is_adopted_from_the_store_not_sent_again(setup, gel
     settings, catalog, client, template, body, row = setup
     titles = [v.title for v in template.variants]
     # The POST reached Gelato but its answer was lost: the intent is recorded, the id is not.
-    catalog.update_product(row.id, status="creating", create_attempts=1, intent_at=now())
+    catalog.update_product(row.id, status="creating", create_attempts=1, intent_at=now(),
+                           lease_until=now() + timedelta(seconds=120))
     reached_gelato = client.create_product(settings.store_id, body)
     # Decoys made later, so they sit first in the newest-first list: the same title on another
     # template, and the same title and template already owned by another catalog row.
@@ -84,7 +85,8 @@ def test_an_intent_that_never_reached_gelato_is_created_once(setup, gelato_sandb
     settings, catalog, client, template, body, row = setup
     titles = [v.title for v in template.variants]
     # A run crashed after its claim and before the POST; the claim has expired.
-    catalog.update_product(row.id, status="creating", create_attempts=1, intent_at=now() - timedelta(minutes=10))
+    catalog.update_product(row.id, status="creating", create_attempts=1, intent_at=now() - timedelta(minutes=10),
+                           lease_until=now() - timedelta(minutes=8))
     product = ensure_created(client, catalog, settings.store_id, row, body, titles, CHECKSUM)
     assert catalog.get_product(row.id).gelato_product_id == product.id
     assert catalog.get_product(row.id).create_attempts == 2
@@ -99,4 +101,5 @@ def test_a_run_racing_a_fresh_claim_waits_instead_of_posting(setup, gelato_sandb
         ensure_created(client, catalog, settings.store_id, row, body, titles, CHECKSUM)  # run B
     assert CREATE not in gelato_sandbox.call_counts()
     assert catalog.claim_create(row.id, lease_seconds=120) is None
-    assert catalog.claim_create(row.id, lease_seconds=0) == 2  # an expired claim can be taken over
+    catalog.update_product(row.id, lease_until=now() - timedelta(seconds=1))  # run A died; its lease ran out
+    assert catalog.claim_create(row.id, lease_seconds=120) == 2  # an expired claim can be taken over

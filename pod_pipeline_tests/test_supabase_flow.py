@@ -15,10 +15,11 @@ from PIL import Image
 from pod_pipeline.catalog.postgres import PostgresCatalog
 from pod_pipeline.db.migrate import apply_migrations
 from pod_pipeline.definitions import build_definitions
-from pod_pipeline.sensor_driver import SensorDriver
+from pod_pipeline.sensor_driver import SensorDriver, follow_until_settled
 from pod_pipeline.storage.base import artwork_id_for
 from pod_pipeline.storage_standin import StorageStandin, create_storage_schema, temporary_database
 from pod_pipeline_tests.storage.conftest import ADMIN_URL, user_bucket
+from pod_pipeline_tests.conftest import settings_file
 
 ARTIST = "0a0a0a0a-0000-4000-8000-00000000000a"
 SETTLE_SECONDS = 2.0  # SupabaseStorage waits this long before trusting a new upload's updated_at
@@ -48,14 +49,16 @@ def test_uploads_to_the_bucket_become_live_products_in_the_supabase_catalog(supa
             "POD_MODE": "demo", "POD_SANDBOX_URL": gelato_sandbox.base_url, "GELATO_API_KEY": "sandbox-key",
             "POD_STORAGE": "supabase", "SUPABASE_URL": standin.url,
             "SUPABASE_SERVICE_ROLE_KEY": standin.service_role_key, "SUPABASE_DB_URL": supabase_database,
-            "POD_CATALOG_URL": supabase_database,
+            "POD_CATALOG_URL": supabase_database, "POD_SETTINGS": settings_file(tmp_path),
         }
         time.sleep(SETTLE_SECONDS + 0.2)
         trips_before, rows_before = PostgresCatalog.round_trips, PostgresCatalog.rows_changed
         with instance_for_test() as instance:
-            driver = SensorDriver(build_definitions(env), instance, "upload_sensor")
+            defs = build_definitions(env)
+            driver = SensorDriver(defs, instance, "upload_sensor")
             while driver.tick():
                 pass
+            follow_until_settled(defs, instance, timeout_seconds=30)
         round_trips = PostgresCatalog.round_trips - trips_before
         rows_changed = PostgresCatalog.rows_changed - rows_before
 

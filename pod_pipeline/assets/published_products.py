@@ -7,24 +7,15 @@ from dagster import AssetExecutionContext, Failure, MetadataValue, RetryRequeste
 
 from pod_pipeline.assets.artworks import Artwork
 from pod_pipeline.assets.catalog_refresh import gelato_retry
-from pod_pipeline.catalog.base import Catalog
-from pod_pipeline.catalog.rows import ProductRow, VariantRow, product_id_for
-from pod_pipeline.gelato.errors import GelatoClientError
+from pod_pipeline.catalog.rows import ProductRow, VariantRow, now, product_id_for
+from pod_pipeline.gelato.errors import GelatoAmbiguousCreate, GelatoClientError
 from pod_pipeline.gelato.models import StoreProduct, Template
 from pod_pipeline.gelato.resource import GelatoResource
 from pod_pipeline.listing.model import Listing
 from pod_pipeline.partitions import GELATO_POOL, artworks_partitions
 from pod_pipeline.pricing.money import money_text
-from pod_pipeline.publishing import (
-    CreateInProgress,
-    create_body,
-    ensure_created,
-    follow,
-    gelato_status,
-    is_outdated,
-    retire_outdated,
-    settled,
-)
+from pod_pipeline.product_status import artwork_outcome, changed_fields, status_fields
+from pod_pipeline.publishing import CreateInProgress, create_body, ensure_created, is_outdated, retire_outdated
 from pod_pipeline.resources import CatalogResource, SettingsResource, StorageResource
 from pod_pipeline.settings import SellerSettings
 from pod_pipeline.ui_metadata import table
@@ -57,21 +48,6 @@ def variant_rows(product_id: str, template_variants: pd.DataFrame, prices: pd.Da
     return rows
 
 
-def record_status(db: Catalog, product_id: str, product: StoreProduct, timed_out_after: float | None = None) -> str:
-    status, reason = gelato_status(product), None
-    if product.is_failed:
-        reason = f"Gelato could not publish: {product.publishing_error_code}"
-    elif timed_out_after is not None and not settled(product):
-        # Gelato may still finish; a re-run adopts the product and follows it again.
-        status, reason = "stalled", f"still {product.status} in Gelato after {timed_out_after:.0f} s"
-    db.update_product(
-        product_id, status=status, reason=reason, external_id=product.external_id or None,
-        publishing_error_code=product.publishing_error_code,
-        published_at=product.published_at if product.is_live else None,
-    )
-    return status
-
-
 def product_links(rows: list[dict]) -> str:
     """One line per product; Gelato's preview URLs are presigned and expire in about a day."""
     lines = []
@@ -86,38 +62,29 @@ def product_links(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def artwork_outcome(rows: list[dict]) -> tuple[str, str | None]:
-    live = [r for r in rows if r["status"] == "active"]
-    others = [r for r in rows if r["status"] != "active"]
-    if not others:
-        return "published", None
-    reasons = "; ".join(f"{r['template']}: {r['reason'] or r['status']}" for r in others)
-    return ("partial" if live else "failed"), reasons
-
-
 @asset(partitions_def=artworks_partitions, group_name="publishing", kinds={"gelato"}, pool=GELATO_POOL,
-       retry_policy=gelato_retry, code_version="2", deps=["prices"])
+       retry_policy=gelato_retry, code_version="3", deps=["prices"])
 def published_products(context: AssetExecutionContext, artworks: Artwork, variants: pd.DataFrame, metadata: Listing,
                        templates: dict[str, Template], gelato: GelatoResource,
                        storage: StorageResource, catalog: CatalogResource, settings: SettingsResource) -> pd.DataFrame:
     """The artwork's products in the seller's Gelato-connected store, one per printable template.
 
-    Each is created from its template exactly once (the intent is recorded before the call and
-    an interrupted create is reconciled against the store, never blindly re-sent), with every
-    template variant listed and the artwork on its print areas. The run then follows each
-    product through created → publishing → active (with the marketplace listing id) or
-    publishing_error, writing every transition to the catalog as it happens."""
+    Each is created from its template exactly once: the intent is recorded before the call, and
+    an interrupted create is reconciled against the store, never blindly re-sent. Every template
+    variant is listed, with the artwork on its print areas. The run then hands over: the
+    `product_status_sensor` follows each product through created → publishing → active (with
+    the marketplace listing id) or publishing_error, and records each transition on this
+    partition as an observation. A product Gelato deleted, or whose template changed, is
+    replaced when the partition is materialized again."""
     seller, db = settings.load(), catalog.open()
     prices = db.current_prices([artworks.artwork_id])  # what `prices` stored for this artwork
     file_url = storage.open().print_file_url(artworks.print_path)
     results: dict[str, dict] = {}
-    per_template: dict[str, pd.DataFrame] = {}
-    created: dict[str, StoreProduct] = {}
-    first_variants: dict[str, list[VariantRow]] = {}
+    variants_by_product: dict[str, list[VariantRow]] = {}
     with gelato.client() as client:
         for choice in seller.templates:
             template = templates[choice.id]
-            template_variants = per_template[choice.id] = variants[variants["template_id"] == choice.id]
+            template_variants = variants[variants["template_id"] == choice.id]
             product_id = product_id_for(artworks.artwork_id, choice.id)
             publishable = bool(template_variants["template_publishable"].iloc[0])
             title = metadata.product_titles.get(choice.id) or metadata.title
@@ -133,10 +100,13 @@ def published_products(context: AssetExecutionContext, artworks: Artwork, varian
                              description=metadata.description_html, tags=metadata.tags)
             if not publishable:
                 db.upsert_product(row)
-                first_variants[product_id] = variant_rows(product_id, template_variants, prices, seller, None)
+                variants_by_product[product_id] = variant_rows(product_id, template_variants, prices, seller, None)
                 continue
             existing = db.get_product(product_id)
-            if is_outdated(existing, artworks.sha256):
+            if existing and existing.republish_reason and existing.gelato_product_id:
+                retire_outdated(client, db, seller.store_id, existing)  # deleted in Gelato, or its template changed
+                existing = db.get_product(product_id)
+            elif is_outdated(existing, artworks.sha256):
                 if not seller.replace_on_new_version:
                     result.update(status=existing.status, gelato_product_id=existing.gelato_product_id,
                                   reason="the artwork changed; the store keeps the previous version "
@@ -151,46 +121,40 @@ def published_products(context: AssetExecutionContext, artworks: Artwork, varian
                                placeholders=choice.placeholders, product_type=choice.product_type,
                                visible=seller.visible_in_store)
             try:
-                created[product_id] = ensure_created(client, db, seller.store_id, row, body,
-                                                     [v.title for v in template.variants], artworks.sha256)
-                first_variants[product_id] = variant_rows(product_id, template_variants, prices, seller,
-                                                          created[product_id])
+                product = ensure_created(client, db, seller.store_id, row, body,
+                                         [v.title for v in template.variants], artworks.sha256, seller.publishing)
             except GelatoClientError as refused:
                 result.update(status="publishing_error", reason=str(refused))
+                continue
+            except GelatoAmbiguousCreate as unsure:
+                context.log.warning(f"{template.title}: {unsure}; looking in the store before any new create")
+                raise RetryRequested(max_retries=5, seconds_to_wait=seller.publishing.ambiguous_retry_seconds + 1) \
+                    from unsure
             except CreateInProgress as busy:
                 raise RetryRequested(max_retries=5, seconds_to_wait=busy.retry_after) from busy
-
-        # Every product's variants in one batch, before the wait: the storefront shows sizes and
-        # prices while Gelato publishes.
-        db.replace_artwork_variants(first_variants)
-
-        def on_change(product_id: str, product: StoreProduct) -> None:
-            record_status(db, product_id, product)
-            context.log.info(f"product {product.id} ({results[product_id]['template']}) is now {product.status}")
-
-        final = follow(client, seller.store_id, created, seller.publish_timeout_seconds, on_change)
+            # The first status, and the first poll scheduled; the sensor takes it from here.
+            recorded = db.get_product(product_id)
+            db.update_product(product_id, **changed_fields(
+                recorded, status_fields(recorded, product, seller.publishing, now())))
+            recorded = db.get_product(product_id)
+            variants_by_product[product_id] = variant_rows(product_id, template_variants, prices, seller, product)
+            result.update(gelato_product_id=product.id, status=recorded.status, external_id=product.external_id,
+                          preview_url=product.preview_url, reason=recorded.reason,
+                          variants_on_product=len(product.variants),
+                          variants_connected=sum(v.connection_status == "connected" for v in product.variants))
         calls = dict(client.calls)
 
-    live_variants = {}
-    for product_id, product in final.items():
-        result = results[product_id]
-        status = record_status(db, product_id, product, timed_out_after=seller.publish_timeout_seconds)
-        live_variants[product_id] = variant_rows(product_id, per_template[result["template_id"]], prices, seller,
-                                                 product)
-        result.update(gelato_product_id=product.id, status=status, external_id=product.external_id,
-                      preview_url=product.preview_url,
-                      variants_on_product=len(product.variants),
-                      variants_connected=sum(v.connection_status == "connected" for v in product.variants),
-                      reason=db.get_product(product_id).reason)
-
-    db.replace_artwork_variants(live_variants)  # now with the store's variant ids, in one batch
+    # Every product's variants in one batch: the storefront shows sizes and prices while Gelato publishes.
+    db.replace_artwork_variants(variants_by_product)
     rows = list(results.values())
-    status, reason = artwork_outcome(rows)
+    titles = {choice.id: templates[choice.id].title for choice in seller.templates}
+    status, reason = artwork_outcome(db.products_for(artworks.artwork_id), titles)
     db.set_artwork_status(artworks.artwork_id, status, reason)
     frame = pd.DataFrame(rows)
     context.add_output_metadata({
         "artwork_status": status,
         "products_live": int((frame["status"] == "active").sum()),
+        "products_handed_over": int(frame["status"].isin(["created", "publishing"]).sum()),
         "products_skipped": int((frame["status"] == "skipped").sum()),
         "products_failed": int((frame["status"] == "publishing_error").sum()),
         "gelato_calls": sum(calls.values()),

@@ -42,7 +42,28 @@ class Catalog(ABC):
         claim is younger than `lease_seconds`. Two racing runs can never both win."""
 
     @abstractmethod
+    def shorten_create_lease(self, product_id: str, seconds: float) -> None:
+        """After an ambiguous create: another attempt may claim `seconds` from now, not sooner
+        (a slow Gelato may still be making the product), and not a full lease later."""
+
+    @abstractmethod
     def product_with_gelato_id(self, gelato_product_id: str) -> ProductRow | None: ...
+
+    @abstractmethod
+    def products_with_gelato_ids(self, gelato_product_ids: Sequence[str]) -> list[ProductRow]: ...
+
+    @abstractmethod
+    def products_due(self, limit: int) -> list[ProductRow]:
+        """Products with a Gelato id still on their way (FOLLOWED_STATUSES) whose next status
+        check is due (or never scheduled), soonest first."""
+
+    @abstractmethod
+    def product_status_counts(self) -> dict[str, int]:
+        """How many products are in each status."""
+
+    @abstractmethod
+    def products_in_store(self, template_id: str | None = None) -> list[ProductRow]:
+        """Every product that has a Gelato id (of one template, if given)."""
 
     @abstractmethod
     def get_product(self, product_id: str) -> ProductRow | None: ...

@@ -43,6 +43,7 @@ from pod_pipeline.catalog.base import Catalog
 from pod_pipeline.catalog.ids import is_uuid, require_uuid
 from pod_pipeline.catalog.postgres_prices import PostgresPriceRows
 from pod_pipeline.catalog.rows import (
+    FOLLOWED_STATUSES,
     GELATO_OWNED_COLUMNS,
     ArtworkRow,
     ProductRow,
@@ -84,14 +85,15 @@ _UPSERT_VARIANTS = (f"insert into public.variant ({', '.join(_VARIANT_COLUMNS)})
                     + ", ".join(f"{c} = excluded.{c}" for c in _VARIANT_COLUMNS
                                 if c not in ("product_id", "template_variant_id")))
 # The claim and its ledger row in one statement. The lease is measured on the database clock, so
-# run processes on different machines agree on it. A `creating` row with no intent_at is not
-# claimable (NULL comparison), exactly as in the SQLite catalog.
+# run processes on different machines agree on it. A `creating` row without lease_until (none
+# since migration 000008 backfilled them) counts as expired, exactly as in the SQLite catalog.
 _CLAIM = """
 with claimed as (
   update public.product
-     set status = 'creating', create_attempts = create_attempts + 1, intent_at = now()
+     set status = 'creating', create_attempts = create_attempts + 1, intent_at = now(),
+         lease_until = now() + make_interval(secs => %(lease)s)
    where id = %(id)s and gelato_product_id is null
-     and (status <> 'creating' or intent_at < now() - make_interval(secs => %(lease)s))
+     and (status <> 'creating' or coalesce(lease_until, '-infinity') < now())
   returning id, create_attempts, intent_at
 ), ledger as (
   insert into public.publish_intent (product_id, attempt, claimed_at, lease_seconds)
@@ -99,6 +101,7 @@ with claimed as (
 )
 select create_attempts from claimed
 """
+_FOLLOWED = "(" + ", ".join(f"'{s}'" for s in FOLLOWED_STATUSES) + ")"
 
 
 class PostgresCatalog(PostgresPriceRows, Catalog):
@@ -224,10 +227,39 @@ class PostgresCatalog(PostgresPriceRows, Catalog):
             return claimed[0] if claimed else None
         return self._run(work)  # never retried: a lost answer may hide a won claim
 
+    def shorten_create_lease(self, product_id: str, seconds: float) -> None:
+        if is_uuid(product_id):
+            self._write("update public.product set lease_until = least(coalesce(lease_until, 'infinity'), "
+                        "now() + make_interval(secs => %s)) where id = %s and status = 'creating'",
+                        (float(seconds), product_id))
+
     def product_with_gelato_id(self, gelato_product_id: str) -> ProductRow | None:
         found = self._fetch(_select("product", _PRODUCT_COLUMNS) + " where gelato_product_id = %s",
                             (gelato_product_id,))
         return _product(found) if found else None
+
+    def _products_where(self, condition: str, params: Any) -> list[ProductRow]:
+        rows = self._fetch(_select("product", _PRODUCT_COLUMNS) + " where " + condition, params, many=True)
+        return [_product(r) for r in rows]
+
+    def products_with_gelato_ids(self, gelato_product_ids: Sequence[str]) -> list[ProductRow]:
+        ids = list(dict.fromkeys(gelato_product_ids))
+        return self._products_where("gelato_product_id = any(%s)", (ids,)) if ids else []
+
+    def products_due(self, limit: int) -> list[ProductRow]:
+        return self._products_where(
+            f"gelato_product_id is not null and status in {_FOLLOWED} "
+            "and (next_check_at is null or next_check_at <= now()) order by next_check_at nulls first limit %s",
+            (limit,))
+
+    def product_status_counts(self) -> dict[str, int]:
+        return dict(self._fetch("select status, count(*) from public.product group by status order by status", (),
+                                many=True))
+
+    def products_in_store(self, template_id: str | None = None) -> list[ProductRow]:
+        if template_id is None:
+            return self._products_where("gelato_product_id is not null order by id", ())
+        return self._products_where("gelato_product_id is not null and template_id = %s order by id", (template_id,))
 
     def get_product(self, product_id: str) -> ProductRow | None:
         if not is_uuid(product_id):

@@ -24,7 +24,10 @@ def now() -> datetime:
 
 # Columns the pipeline learns from Gelato or its own create claim; a listing upsert must not wipe them.
 GELATO_OWNED_COLUMNS = frozenset({"gelato_product_id", "external_id", "publishing_error_code", "create_attempts",
-                                  "intent_at", "published_at", "artwork_checksum"})
+                                  "intent_at", "published_at", "artwork_checksum", "lease_until",
+                                  "next_check_at", "status_checks", "republish_reason"})
+# Still on the way to a final state in Gelato: the status sensor keeps checking these.
+FOLLOWED_STATUSES = ("created", "publishing", "stalled")
 
 
 def check_product_status(status: str) -> str:
@@ -83,7 +86,11 @@ class ProductRow(_Row):
     artwork_checksum: str | None = None  # sha256 of the artwork the Gelato product was made from
     create_attempts: int = 0
     intent_at: datetime | None = None
+    lease_until: datetime | None = None  # when another attempt may take over the create claim
     published_at: datetime | None = None
+    next_check_at: datetime | None = None  # the status sensor's next look at this product
+    status_checks: int = 0
+    republish_reason: str | None = None  # set when Gelato deleted it or its template changed
     updated_at: datetime = Field(default_factory=now)
 
 

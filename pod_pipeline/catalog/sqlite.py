@@ -24,6 +24,7 @@ from pod_pipeline.catalog.prices import (
     write_rows,
 )
 from pod_pipeline.catalog.rows import (
+    FOLLOWED_STATUSES,
     GELATO_OWNED_COLUMNS,
     ArtworkRow,
     ProductRow,
@@ -44,9 +45,11 @@ create table if not exists product (
   user_id text not null, status text not null, reason text, title text, description text,
   tags text not null default '[]', gelato_product_id text unique, external_id text,
   publishing_error_code text, artwork_checksum text, create_attempts integer not null default 0, intent_at text,
-  published_at text, updated_at text not null, unique (artwork_id, template_id)
+  lease_until text, published_at text, next_check_at text, status_checks integer not null default 0,
+  republish_reason text, updated_at text not null, unique (artwork_id, template_id)
 );
 create index if not exists product_status on product(status);
+create index if not exists product_template on product(template_id);
 create table if not exists variant (
   product_id text not null references product(id), template_variant_id text not null,
   title text not null, product_uid text not null, effective_dpi real, verdict text,
@@ -68,6 +71,9 @@ create table if not exists gelato_event (
 create index if not exists gelato_event_unprocessed on gelato_event(received_at) where processed_at is null;
 """
 
+# Columns added after the first release, as the Postgres migrations add them.
+_ADDED_PRODUCT_COLUMNS = {"artwork_checksum": "text", "lease_until": "text", "next_check_at": "text",
+                          "status_checks": "integer not null default 0", "republish_reason": "text"}
 _ARTWORK_COLUMNS = list(ArtworkRow.model_fields)
 _PRODUCT_COLUMNS = list(ProductRow.model_fields)
 _VARIANT_COLUMNS = list(VariantRow.model_fields)
@@ -101,8 +107,9 @@ class SqliteCatalog(Catalog):
             db.execute("pragma journal_mode=wal")
             db.executescript(SCHEMA)
             columns = {row[1] for row in db.execute("pragma table_info(product)")}
-            if "artwork_checksum" not in columns:  # catalogs made before the column existed
-                db.execute("alter table product add column artwork_checksum text")
+            for column, kind in _ADDED_PRODUCT_COLUMNS.items():  # catalogs made before the column existed
+                if column not in columns:
+                    db.execute(f"alter table product add column {column} {kind}")
         finally:
             db.close()
 
@@ -171,20 +178,55 @@ class SqliteCatalog(Catalog):
 
     def claim_create(self, product_id: str, lease_seconds: float) -> int | None:
         now_at = now()
-        stale = (now_at - timedelta(seconds=lease_seconds)).isoformat()
+        until = (now_at + timedelta(seconds=lease_seconds)).isoformat()
         with self._tx() as db:
+            # ISO-8601 UTC text compares in time order.
             claimed = db.execute(
-                "update product set status='creating', create_attempts=create_attempts+1, intent_at=?, updated_at=? "
-                "where id=? and gelato_product_id is null and (status <> 'creating' or intent_at < ?) "
-                "returning create_attempts",
-                (now_at.isoformat(), now_at.isoformat(), product_id, stale),
+                "update product set status='creating', create_attempts=create_attempts+1, intent_at=?, "
+                "lease_until=?, updated_at=? where id=? and gelato_product_id is null "
+                "and (status <> 'creating' or coalesce(lease_until, '') < ?) returning create_attempts",
+                (now_at.isoformat(), until, now_at.isoformat(), product_id, now_at.isoformat()),
             ).fetchone()
         return claimed[0] if claimed else None
+
+    def shorten_create_lease(self, product_id: str, seconds: float) -> None:
+        until = (now() + timedelta(seconds=seconds)).isoformat()
+        with self._tx() as db:
+            db.execute("update product set lease_until=min(coalesce(lease_until, ?), ?) where id=? and status='creating'",
+                       (until, until, product_id))
 
     def product_with_gelato_id(self, gelato_product_id: str) -> ProductRow | None:
         with self._tx(write=False) as db:
             found = db.execute("select * from product where gelato_product_id=?", (gelato_product_id,)).fetchone()
         return _product_from(found) if found else None
+
+    def _products_where(self, condition: str, params: Sequence[Any]) -> list[ProductRow]:
+        with self._tx(write=False) as db:
+            rows = db.execute(f"select * from product where {condition}", params).fetchall()
+        return [_product_from(r) for r in rows]
+
+    def products_with_gelato_ids(self, gelato_product_ids: Sequence[str]) -> list[ProductRow]:
+        ids = list(dict.fromkeys(gelato_product_ids))
+        found: list[ProductRow] = []
+        for start in range(0, len(ids), 500):  # SQLite's bound-parameter limit
+            chunk = ids[start:start + 500]
+            found += self._products_where(f"gelato_product_id in ({', '.join('?' * len(chunk))})", chunk)
+        return found
+
+    def products_due(self, limit: int) -> list[ProductRow]:
+        return self._products_where(
+            f"gelato_product_id is not null and status in ({', '.join('?' * len(FOLLOWED_STATUSES))}) "
+            "and (next_check_at is null or next_check_at <= ?) order by next_check_at is not null, next_check_at "
+            "limit ?", [*FOLLOWED_STATUSES, now().isoformat(), limit])
+
+    def product_status_counts(self) -> dict[str, int]:
+        with self._tx(write=False) as db:
+            return dict(db.execute("select status, count(*) from product group by status order by status").fetchall())
+
+    def products_in_store(self, template_id: str | None = None) -> list[ProductRow]:
+        if template_id is None:
+            return self._products_where("gelato_product_id is not null order by id", [])
+        return self._products_where("gelato_product_id is not null and template_id=? order by id", [template_id])
 
     def get_product(self, product_id: str) -> ProductRow | None:
         with self._tx(write=False) as db:

@@ -12,7 +12,7 @@ import logging
 from collections import Counter
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
@@ -52,6 +52,11 @@ def _retry_after_seconds(response: httpx.Response) -> float | None:
     if when.tzinfo is None:  # "-0000" means UTC with no stated zone
         when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def _not_processed(error: BaseException) -> bool:
+    """Errors after which Gelato certainly did nothing with the request."""
+    return isinstance(error, GelatoRateLimited) or (isinstance(error, GelatoNetworkError) and not error.request_sent)
 
 
 def _error_for(response: httpx.Response) -> GelatoError:
@@ -124,11 +129,12 @@ class GelatoClient:
         error = state.outcome.exception() if state.outcome else None
         log.warning("Gelato call failed (attempt %s), retrying: %s", state.attempt_number, error)
 
-    def _send(self, method: str, url: str, *, label: str, **kwargs: Any) -> httpx.Response:
+    def _send(self, method: str, url: str, *, label: str, retry_if: Callable[[BaseException], bool] | None = None,
+              **kwargs: Any) -> httpx.Response:
         retrying = Retrying(
             stop=stop_after_attempt(self._max_attempts),
             wait=wait_backoff_or_retry_after(self._backoff_base, self._backoff_max),
-            retry=retry_if_exception(lambda exc: isinstance(exc, GelatoError) and exc.retryable),
+            retry=retry_if_exception(retry_if or (lambda exc: isinstance(exc, GelatoError) and exc.retryable)),
             before_sleep=self._note_retry,
             reraise=True,
         )
@@ -151,11 +157,13 @@ class GelatoClient:
         return f"{self._ecommerce_url}/stores/{store_id}/products"
 
     def create_product(self, store_id: str, body: CreateFromTemplate) -> StoreProduct:
-        """Send the create POST once. Never retried here: see `GelatoAmbiguousCreate`."""
+        """Send the create POST. It is resent only when Gelato provably did not process it (a
+        429, or a connection that never opened), with the same backoff as reads; any failure
+        after the request may have been processed is `GelatoAmbiguousCreate`."""
         url = f"{self._products_url(store_id)}:create-from-template"
         try:
-            response = self._send_once("POST", url, json=body.to_json(),
-                                       label="POST /v1/stores/{storeId}/products:create-from-template")
+            response = self._send("POST", url, json=body.to_json(), retry_if=_not_processed,
+                                  label="POST /v1/stores/{storeId}/products:create-from-template")
         except GelatoNetworkError as exc:
             if not exc.request_sent:
                 raise

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from pod_pipeline.settings.pricing import PricingRules
+from pod_pipeline.settings.publishing import PublishingSettings
 
 
 class _Strict(BaseModel):
@@ -107,7 +108,7 @@ class SellerSettings(_Strict):
         description="A re-upload with new bytes replaces its products (Gelato cannot swap a product's "
         "files: the old product is deleted, a new one created). Off: the store keeps the old version.",
     )
-    publish_timeout_seconds: float = Field(default=600, gt=0)
+    publishing: PublishingSettings = Field(default_factory=PublishingSettings)
 
     @field_validator("templates")
     @classmethod

@@ -129,7 +129,8 @@ def test_claim_create_is_won_once_until_the_lease_expires(listed, database_url):
     assert listed.claim_create(PID, 60) is None  # fresh claim held
     row = listed.get_product(PID)
     assert (row.status, row.create_attempts) == ("creating", 1) and row.intent_at is not None
-    listed.update_product(PID, intent_at=datetime.now(timezone.utc) - timedelta(seconds=120))
+    assert row.lease_until - row.intent_at == timedelta(seconds=60)
+    listed.update_product(PID, lease_until=datetime.now(timezone.utc) - timedelta(seconds=1))
     assert listed.claim_create(PID, 60) == 2  # expired lease: claimable again
     listed.update_product(PID, gelato_product_id="g1", status="created")
     assert listed.claim_create(PID, 0) is None  # has a Gelato product: never again

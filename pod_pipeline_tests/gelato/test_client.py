@@ -90,18 +90,26 @@ def test_create_is_sent_once_and_ambiguous_failures_say_so(failure):
     assert len(seen) == 1
 
 
-def test_create_that_never_left_is_a_plain_network_error():
+def test_create_that_never_left_is_resent_then_a_plain_network_error():
     transport, seen = scripted(httpx.ConnectError("refused"))
     with pytest.raises(GelatoNetworkError) as error:
-        client_with(transport).create_product("store", body())
-    assert error.value.request_sent is False and len(seen) == 1
+        client_with(transport, max_attempts=3).create_product("store", body())
+    assert error.value.request_sent is False and len(seen) == 3  # never reached Gelato: safe to resend
 
 
-def test_create_rate_limited_is_not_retried_blindly():
+def test_create_rate_limited_waits_and_is_sent_again_because_nothing_was_made():
+    transport, seen = scripted(httpx.Response(429, json={"message": "slow"}, headers={"Retry-After": "0.2"}),
+                               httpx.Response(200, json={"id": "p1", "status": "created"}))
+    started = time.monotonic()
+    assert client_with(transport).create_product("store", body()).id == "p1"
+    assert len(seen) == 2 and time.monotonic() - started >= 0.2  # Retry-After honoured
+
+
+def test_create_rate_limited_past_the_attempts_gives_up_as_rate_limited():
     transport, seen = scripted(httpx.Response(429, json={"message": "slow"}))
     with pytest.raises(GelatoRateLimited):
-        client_with(transport).create_product("store", body())
-    assert len(seen) == 1
+        client_with(transport, max_attempts=2).create_product("store", body())
+    assert len(seen) == 2
 
 
 def test_product_list_pages_until_a_short_page():

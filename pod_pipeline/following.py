@@ -1,0 +1,167 @@
+"""One pass of following products after their create, as the status sensor runs it each tick.
+
+Webhook events come first: each names a store product, which is re-fetched (a payload is never
+trusted: it may be stale, forged or reordered). Then the polling backstop: products whose next
+check is due. Every status change is written to the catalog row at once, the product's variants
+get their store ids, and an artwork whose products have all settled gets its final status.
+Template events flag the products made from that template for republishing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable
+from datetime import timedelta
+
+from pod_pipeline.catalog.base import Catalog
+from pod_pipeline.catalog.rows import ProductRow, WebhookEvent, now
+from pod_pipeline.gelato.client import GelatoClient
+from pod_pipeline.gelato.errors import GelatoError, GelatoNotFound
+from pod_pipeline.gelato.models import StoreProduct
+from pod_pipeline.product_status import artwork_outcome, changed_fields, linked_variants, status_fields
+from pod_pipeline.settings.publishing import PublishingSettings
+from pod_pipeline.webhooks.events import STORE_PRODUCT_EVENTS
+
+log = logging.getLogger(__name__)
+
+TEMPLATE_CHANGES = ("store_product_template_updated", "store_product_template_deleted")
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One product's status change, as shown in Dagster and the sensor's log."""
+
+    artwork_id: str
+    product_id: str
+    template_id: str
+    gelato_product_id: str | None
+    old_status: str
+    new_status: str
+    reason: str | None
+    source: str  # webhook | poll | template
+
+
+@dataclass
+class FollowReport:
+    transitions: list[Transition] = field(default_factory=list)
+    artwork_outcomes: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    events_processed: int = 0
+    products_checked: int = 0
+    check_errors: int = 0
+    templates_changed: list[str] = field(default_factory=list)
+
+    @property
+    def artworks(self) -> list[str]:
+        return list(dict.fromkeys([t.artwork_id for t in self.transitions] + list(self.artwork_outcomes)))
+
+
+def _fetch(client: GelatoClient, store_id: str, row: ProductRow) -> tuple[ProductRow, StoreProduct | None, Exception | None]:
+    try:
+        return row, client.get_product(store_id, row.gelato_product_id), None
+    except GelatoNotFound:
+        return row, None, None
+    except GelatoError as error:  # retries are spent; polling comes back to it
+        return row, None, error
+
+
+def _template_id(event: WebhookEvent) -> str | None:
+    payload = event.payload
+    return payload.get("templateId") or payload.get("storeProductTemplateId")
+
+
+class Follower:
+    """Follows products for one store; `tick()` does one bounded pass."""
+
+    def __init__(self, catalog: Catalog, client: GelatoClient, store_id: str, publishing: PublishingSettings,
+                 *, template_titles: Callable[[], dict[str, str]] = dict, time_budget_seconds: float = 40.0,
+                 event_batch: int = 500):
+        self.catalog, self.client, self.store_id = catalog, client, store_id
+        self.template_titles = template_titles  # read only when an artwork settles
+        self.publishing = publishing
+        self.time_budget_seconds = time_budget_seconds
+        self.event_batch = event_batch
+
+    def tick(self) -> FollowReport:
+        report = FollowReport()
+        started = time.monotonic()
+        events = self.catalog.unprocessed_webhook_events(self.event_batch)
+        named = [e.store_product_id for e in events if e.event in STORE_PRODUCT_EVENTS and e.store_product_id]
+        from_webhooks = self.catalog.products_with_gelato_ids(named)
+        self._check(from_webhooks, "webhook", report)
+        for event in events:
+            if event.event in TEMPLATE_CHANGES:
+                self._flag_template(event, report)
+        self.catalog.mark_webhook_events_processed([e.id for e in events])
+        report.events_processed = len(events)
+
+        seen = {p.id for p in from_webhooks}
+        remaining = self.publishing.checks_per_tick - len(seen)
+        if remaining > 0 and time.monotonic() - started < self.time_budget_seconds:
+            due = [p for p in self.catalog.products_due(remaining) if p.id not in seen]
+            self._check(due, "poll", report)
+        self._settle_artworks(report)
+        return report
+
+    def _check(self, rows: list[ProductRow], source: str, report: FollowReport) -> None:
+        if not rows:
+            return
+        at = now()
+        workers = min(self.publishing.check_concurrency, len(rows))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gelato-status") as pool:
+            fetched = list(pool.map(lambda row: _fetch(self.client, self.store_id, row), rows))
+        variants_by_product = {}
+        for row, product, error in fetched:
+            report.products_checked += 1
+            if error is not None:
+                report.check_errors += 1
+                log.warning("status check of product %s failed, polling again later: %s", row.gelato_product_id, error)
+                self.catalog.update_product(row.id, next_check_at=at + timedelta(seconds=self.publishing.first_check_seconds))
+                continue
+            fields = changed_fields(row, status_fields(row, product, self.publishing, at))
+            if "status" in fields or "reason" in fields or "external_id" in fields:
+                report.transitions.append(Transition(
+                    artwork_id=row.artwork_id, product_id=row.id, template_id=row.template_id,
+                    gelato_product_id=row.gelato_product_id, old_status=row.status,
+                    new_status=fields.get("status", row.status), reason=fields.get("reason", row.reason),
+                    source=source))
+            self.catalog.update_product(row.id, **fields)  # at once: the frontend watches this row
+            if product is not None:
+                linked = linked_variants(self.catalog.variants_for(row.id), product)
+                if linked is not None:
+                    variants_by_product[row.id] = linked
+        if variants_by_product:
+            self.catalog.replace_artwork_variants(variants_by_product)
+
+    def _flag_template(self, event: WebhookEvent, report: FollowReport) -> None:
+        template_id = _template_id(event)
+        if template_id is None:
+            log.warning("%s %s names no template: only the template cache is refreshed", event.event, event.id)
+            report.templates_changed.append("")
+            return
+        report.templates_changed.append(template_id)
+        change = "deleted" if event.event.endswith("deleted") else "updated"
+        reason = f"the Gelato template {template_id} was {change} ({event.received_at:%Y-%m-%d %H:%M} UTC): " + (
+            "remove it from the settings" if change == "deleted" else "publish the artwork again to pick up the change")
+        for row in self.catalog.products_in_store(template_id):
+            if row.republish_reason == reason:
+                continue
+            self.catalog.update_product(row.id, republish_reason=reason)
+            report.transitions.append(Transition(
+                artwork_id=row.artwork_id, product_id=row.id, template_id=row.template_id,
+                gelato_product_id=row.gelato_product_id, old_status=row.status, new_status=row.status,
+                reason=reason, source="template"))
+
+    def _settle_artworks(self, report: FollowReport) -> None:
+        titles: dict[str, str] | None = None
+        for artwork_id in dict.fromkeys(t.artwork_id for t in report.transitions if t.source != "template"):
+            artwork = self.catalog.get_artwork(artwork_id)
+            if artwork is None:
+                continue
+            titles = self.template_titles() if titles is None else titles
+            status, reason = artwork_outcome(self.catalog.products_for(artwork_id), titles)
+            if (status, reason) != (artwork.status, artwork.reason):
+                self.catalog.set_artwork_status(artwork_id, status, reason)
+            report.artwork_outcomes[artwork_id] = (status, reason)
