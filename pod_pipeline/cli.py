@@ -56,6 +56,23 @@ def _bucket_server(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reconcile(args: argparse.Namespace) -> int:
+    from pod_pipeline.mode import build_resources
+    from pod_pipeline.reconcile import describe, reconcile_store
+
+    resources = build_resources(os.environ)
+    seller = resources["settings"].load()
+    gelato = resources["gelato"].process_config_and_initialize()  # resolves EnvVar secrets
+    with gelato.client() as client:
+        found, left = reconcile_store(resources["catalog"].open(), client, seller.store_id, seller.publishing,
+                                      fix=args.fix, delete_ids=args.delete)
+    if args.json:
+        print(json.dumps({**found.to_json(), "drift_left": left.counts()}, indent=2))
+    else:
+        print(describe(found, left))
+    return 0 if not left.drift else 1
+
+
 def _webhooks(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -235,6 +252,17 @@ def build_parser() -> argparse.ArgumentParser:
     hooks.add_argument("--port", type=int, default=8792)
     hooks.add_argument("--max-body-bytes", type=int, default=256 * 1024)
     hooks.set_defaults(func=_webhooks)
+
+    reconcile = commands.add_parser(
+        "reconcile", help="Compare the catalog with the Gelato store; --fix repairs the catalog.",
+        description="Reads the whole store product list (paged) and reports drift: missing, status, duplicate, "
+        "extra, unfinished. --fix repairs the catalog from the store (never deletes store products); --delete ID "
+        "deletes that store product (only duplicates or extras). Exit status 1 while drift is left.")
+    reconcile.add_argument("--fix", action="store_true", help="Repair the catalog from the store's truth.")
+    reconcile.add_argument("--delete", action="append", metavar="GELATO_PRODUCT_ID", default=[],
+                           help="Delete this store product (repeatable); refused for a catalog product.")
+    reconcile.add_argument("--json", action="store_true")
+    reconcile.set_defaults(func=_reconcile)
 
     settings = commands.add_parser("validate-settings", help="Check a settings file and name any bad field.",
                                    description="Validate the seller settings YAML (default: POD_SETTINGS or bundled).")

@@ -58,6 +58,9 @@ class Catalog(ABC):
         check is due (or never scheduled), soonest first."""
 
     @abstractmethod
+    def products_with_status(self, status: str) -> list[ProductRow]: ...
+
+    @abstractmethod
     def product_status_counts(self) -> dict[str, int]:
         """How many products are in each status."""
 

@@ -252,6 +252,9 @@ class PostgresCatalog(PostgresPriceRows, Catalog):
             "and (next_check_at is null or next_check_at <= now()) order by next_check_at nulls first limit %s",
             (limit,))
 
+    def products_with_status(self, status: str) -> list[ProductRow]:
+        return self._products_where("status = %s order by id", (status,))
+
     def product_status_counts(self) -> dict[str, int]:
         return dict(self._fetch("select status, count(*) from public.product group by status order by status", (),
                                 many=True))

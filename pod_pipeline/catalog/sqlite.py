@@ -219,6 +219,9 @@ class SqliteCatalog(Catalog):
             "and (next_check_at is null or next_check_at <= ?) order by next_check_at is not null, next_check_at "
             "limit ?", [*FOLLOWED_STATUSES, now().isoformat(), limit])
 
+    def products_with_status(self, status: str) -> list[ProductRow]:
+        return self._products_where("status=? order by id", [status])
+
     def product_status_counts(self) -> dict[str, int]:
         with self._tx(write=False) as db:
             return dict(db.execute("select status, count(*) from product group by status order by status").fetchall())
