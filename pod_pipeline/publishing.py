@@ -116,7 +116,8 @@ def ensure_created(client: GelatoClient, catalog: Catalog, store_id: str, row: P
         except GelatoNotFound:
             log.warning("product %s was deleted in Gelato; creating it again", existing.gelato_product_id)
             catalog.update_product(row.id, gelato_product_id=None, status="deleted")
-    elif existing and existing.status == "creating":
+    elif existing and existing.create_attempts > 0:
+        # An earlier claim never recorded a product id: its POST may still have made one.
         adopted = find_in_store(client, store_id, body.title, variant_titles, existing.intent_at, catalog)
         if adopted:
             log.info("adopting product %s from an earlier ambiguous create", adopted.id)
@@ -136,6 +137,7 @@ def ensure_created(client: GelatoClient, catalog: Catalog, store_id: str, row: P
     except GelatoClientError as rejected:
         # Gelato refused the body: nothing was created and resending it would fail the same way.
         catalog.update_product(row.id, status="publishing_error", reason=str(rejected))
+        catalog.shorten_create_lease(row.id, 0)
         raise
     except GelatoError:
         # Provably not processed (429, or the request never left): the claim is free at once.

@@ -14,6 +14,15 @@ from pod_pipeline.storage.file_server import BUCKET_MOUNT, create_bucket_app
 
 
 @pytest.fixture
+def database_url():
+    """A fresh, migrated database on the local PostgreSQL."""
+    from pod_pipeline_tests.db.pg import fresh_database
+
+    with fresh_database() as url:
+        yield url
+
+
+@pytest.fixture
 def gelato_sandbox():
     with SandboxServer(SandboxConfig(publish_delay_seconds=0.3)) as server:
         yield server

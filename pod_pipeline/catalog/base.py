@@ -37,9 +37,10 @@ class Catalog(ABC):
 
     @abstractmethod
     def claim_create(self, product_id: str, lease_seconds: float) -> int | None:
-        """Atomically take the right to send the create POST: marks the product `creating` and
-        returns the attempt number, or None when it already has a Gelato id or another run's
-        claim is younger than `lease_seconds`. Two racing runs can never both win."""
+        """Atomically take the right to send the create POST: marks the product `creating`, holds
+        it for `lease_seconds` (`lease_until`) and returns the attempt number; None when the
+        product already has a Gelato id or another claim's lease has not run out. Two racing
+        runs can never both win."""
 
     @abstractmethod
     def shorten_create_lease(self, product_id: str, seconds: float) -> None:

@@ -85,15 +85,16 @@ _UPSERT_VARIANTS = (f"insert into public.variant ({', '.join(_VARIANT_COLUMNS)})
                     + ", ".join(f"{c} = excluded.{c}" for c in _VARIANT_COLUMNS
                                 if c not in ("product_id", "template_variant_id")))
 # The claim and its ledger row in one statement. The lease is measured on the database clock, so
-# run processes on different machines agree on it. A `creating` row without lease_until (none
-# since migration 000008 backfilled them) counts as expired, exactly as in the SQLite catalog.
+# run processes on different machines agree on it. The lease alone decides, whatever the status
+# says (a listing upsert may rewrite it); a row without lease_until (no live claim since
+# migration 000008 backfilled them) is claimable, exactly as in the SQLite catalog.
 _CLAIM = """
 with claimed as (
   update public.product
      set status = 'creating', create_attempts = create_attempts + 1, intent_at = now(),
          lease_until = now() + make_interval(secs => %(lease)s)
    where id = %(id)s and gelato_product_id is null
-     and (status <> 'creating' or coalesce(lease_until, '-infinity') < now())
+     and coalesce(lease_until, '-infinity') < now()
   returning id, create_attempts, intent_at
 ), ledger as (
   insert into public.publish_intent (product_id, attempt, claimed_at, lease_seconds)
@@ -230,7 +231,7 @@ class PostgresCatalog(PostgresPriceRows, Catalog):
     def shorten_create_lease(self, product_id: str, seconds: float) -> None:
         if is_uuid(product_id):
             self._write("update public.product set lease_until = least(coalesce(lease_until, 'infinity'), "
-                        "now() + make_interval(secs => %s)) where id = %s and status = 'creating'",
+                        "now() + make_interval(secs => %s)) where id = %s and gelato_product_id is null",
                         (float(seconds), product_id))
 
     def product_with_gelato_id(self, gelato_product_id: str) -> ProductRow | None:

@@ -184,7 +184,7 @@ class SqliteCatalog(Catalog):
             claimed = db.execute(
                 "update product set status='creating', create_attempts=create_attempts+1, intent_at=?, "
                 "lease_until=?, updated_at=? where id=? and gelato_product_id is null "
-                "and (status <> 'creating' or coalesce(lease_until, '') < ?) returning create_attempts",
+                "and coalesce(lease_until, '') < ? returning create_attempts",
                 (now_at.isoformat(), until, now_at.isoformat(), product_id, now_at.isoformat()),
             ).fetchone()
         return claimed[0] if claimed else None
@@ -192,7 +192,8 @@ class SqliteCatalog(Catalog):
     def shorten_create_lease(self, product_id: str, seconds: float) -> None:
         until = (now() + timedelta(seconds=seconds)).isoformat()
         with self._tx() as db:
-            db.execute("update product set lease_until=min(coalesce(lease_until, ?), ?) where id=? and status='creating'",
+            db.execute("update product set lease_until=min(coalesce(lease_until, ?), ?) where id=? "
+                       "and gelato_product_id is null",
                        (until, until, product_id))
 
     def product_with_gelato_id(self, gelato_product_id: str) -> ProductRow | None:

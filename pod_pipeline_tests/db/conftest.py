@@ -4,13 +4,6 @@ from pod_pipeline_tests.db.pg import fresh_database
 
 
 @pytest.fixture
-def database_url():
-    """A fresh database with every migration applied; dropped afterwards."""
-    with fresh_database() as url:
-        yield url
-
-
-@pytest.fixture
 def empty_database_url():
     """A fresh database with nothing applied; dropped afterwards."""
     with fresh_database(migrate=False) as url:
