@@ -73,6 +73,26 @@ def _reconcile(args: argparse.Namespace) -> int:
     return 0 if not left.drift else 1
 
 
+def _soak(args: argparse.Namespace) -> int:
+    from pod_pipeline.benchmarks.soak import DEFAULT_FAULTS, run_soak
+
+    faults = {knob: getattr(args, knob) for knob in DEFAULT_FAULTS if getattr(args, knob, None) is not None}
+    result = run_soak(args.artworks, faults, timeout_seconds=args.timeout, home=Path(args.home) if args.home else None)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(f"{result['artworks']} artworks in {result['seconds']} s: {result['published']} published, "
+              f"{result['partial']} partial, {result['rejected']} rejected, {len(result['failed'])} failed, "
+              f"{len(result['not_final'])} not final")
+        for failure in result["failed"]:
+            print(f"  failed {failure['artwork']}: {failure['reason']}")
+        print(f"duplicates in the store: {result['duplicates']}; catalog/store drift: {result['drift']} "
+              f"{result['drift_by_kind']}")
+        print("Gelato calls per product: " + json.dumps(result["calls_per_product"]))
+    ok = not result["duplicates"] and not result["drift"] and not result["not_final"] and not result["without_reason"]
+    return 0 if ok else 1
+
+
 def _webhooks(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -263,6 +283,21 @@ def build_parser() -> argparse.ArgumentParser:
                            help="Delete this store product (repeatable); refused for a catalog product.")
     reconcile.add_argument("--json", action="store_true")
     reconcile.set_defaults(func=_reconcile)
+
+    soak = commands.add_parser(
+        "soak", help="Publish N artworks against a faulty Gelato sandbox, then reconcile.",
+        description="The fault soak: N artworks through the real flow (sensors, runs, webhook receiver) against "
+        "the sandbox with faults on, then a reconcile. Prints published/rejected/failed (with reasons), "
+        "duplicates, drift and Gelato calls per product. Exit status 1 unless 0 duplicates, 0 drift and every "
+        "artwork final with a reason.")
+    soak.add_argument("--artworks", type=int, default=300)
+    soak.add_argument("--json", action="store_true")
+    soak.add_argument("--home", help="Keep the run here (default: a temporary folder).")
+    soak.add_argument("--timeout", type=float, default=3600.0, help="Give up after this many seconds.")
+    for knob in ("rate_5xx", "rate_429", "rate_lost_create", "rate_publishing_error", "rate_webhook_drop",
+                 "rate_webhook_duplicate", "rate_webhook_delay"):
+        soak.add_argument("--" + knob.replace("_", "-"), dest=knob, type=float, help="Override the default rate.")
+    soak.set_defaults(func=_soak)
 
     settings = commands.add_parser("validate-settings", help="Check a settings file and name any bad field.",
                                    description="Validate the seller settings YAML (default: POD_SETTINGS or bundled).")
