@@ -22,6 +22,17 @@ def database_url():
         yield url
 
 
+@pytest.fixture(scope="session")
+def print_file_url(tmp_path_factory):
+    """A print file Gelato can fetch (the sandbox fails products whose file it cannot)."""
+    from PIL import Image
+
+    root = tmp_path_factory.mktemp("print-files")
+    Image.new("RGB", (600, 800), "teal").save(root / "art.png")
+    with BackgroundServer(create_bucket_app(root)) as bucket:
+        yield f"{bucket.base_url}{BUCKET_MOUNT}/art.png"
+
+
 @pytest.fixture
 def gelato_sandbox():
     with SandboxServer(SandboxConfig(publish_delay_seconds=0.3)) as server:

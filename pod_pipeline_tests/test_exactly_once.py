@@ -14,7 +14,7 @@ from pod_pipeline.catalog.sqlite import SqliteCatalog
 from pod_pipeline.gelato.errors import GelatoAmbiguousCreate
 from pod_pipeline.publishing import CreateInProgress, create_body, ensure_created
 from pod_pipeline.settings.publishing import PublishingSettings
-from pod_pipeline_tests.test_following import POSTER, STORE, client_for, print_file_url, sandbox  # noqa: F401
+from pod_pipeline_tests.test_following import POSTER, STORE, client_for, sandbox
 
 CREATE = "POST /v1/stores/{storeId}/products:create-from-template"
 USER = "6a0c3a8e-4d8b-4f43-9a51-5a3d3bb1c001"

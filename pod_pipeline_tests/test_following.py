@@ -9,7 +9,6 @@ from contextlib import ExitStack, contextmanager
 from datetime import timedelta
 
 import pytest
-from PIL import Image
 
 from pod_pipeline.catalog.rows import ArtworkRow, ProductRow, now, product_id_for
 from pod_pipeline.catalog.sqlite import SqliteCatalog
@@ -20,7 +19,6 @@ from pod_pipeline.sandbox.config import SandboxConfig
 from pod_pipeline.sandbox.server import SandboxServer
 from pod_pipeline.serving import BackgroundServer
 from pod_pipeline.settings.publishing import PublishingSettings
-from pod_pipeline.storage.file_server import BUCKET_MOUNT, create_bucket_app
 from pod_pipeline.webhooks.app import WEBHOOK_PATH, create_webhook_app
 
 STORE = "6d1c9a3e-4f2b-4b8a-9e7d-0a5c3b2f1e84"
@@ -36,15 +34,6 @@ def catalog(tmp_path):
     db = SqliteCatalog(tmp_path / "catalog.db")
     db.upsert_artwork(ArtworkRow(id="art-1", user_id="u1", path="u1/a.png", version="v1", status="publishing"))
     return db
-
-
-@pytest.fixture(scope="module")
-def print_file_url(tmp_path_factory):
-    """A print file Gelato can fetch (the sandbox fails products whose file it cannot)."""
-    root = tmp_path_factory.mktemp("bucket")
-    Image.new("RGB", (600, 800), "teal").save(root / "art.png")
-    with BackgroundServer(create_bucket_app(root)) as bucket:
-        yield f"{bucket.base_url}{BUCKET_MOUNT}/art.png"
 
 
 @contextmanager

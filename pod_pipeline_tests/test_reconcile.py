@@ -14,14 +14,7 @@ from pod_pipeline.catalog.sqlite import SqliteCatalog
 from pod_pipeline.reconcile import reconcile_store
 from pod_pipeline.settings.publishing import PublishingSettings
 from pod_pipeline_tests.conftest import settings_file
-from pod_pipeline_tests.test_following import (  # noqa: F401 (print_file_url is a fixture)
-    POSTER,
-    STORE,
-    client_for,
-    create,
-    print_file_url,
-    sandbox,
-)
+from pod_pipeline_tests.test_following import POSTER, STORE, client_for, create, sandbox
 
 LIST = "GET /v1/stores/{storeId}/products"
 MUG = "5b0e7d41-2c8a-4f63-b9d7-a6e1c30f9d25"
