@@ -58,3 +58,13 @@ def test_products_still_publishing_past_the_limit_are_marked_stalled_and_still_f
         follow_until_settled(build_definitions({**pipeline_env, "POD_SETTINGS": settings}), instance, 10)
     assert catalog.get_product(products[0].id).status == "active"
     assert catalog.get_artwork(artwork.id).status == "published"
+
+
+def test_a_burst_of_429s_slows_publishing_down_instead_of_failing_it(pipeline_env, tmp_path, gelato_sandbox):
+    # Half of all calls refused, each with a Retry-After: the client waits as told, then resends.
+    gelato_sandbox.set_faults(rate_429=0.5, retry_after_seconds=0.2)
+    artwork, products = run_one_artwork(pipeline_env, poster_only_settings(tmp_path))
+    gelato_sandbox.set_faults(rate_429=0.0)
+    assert artwork.status == "published", artwork.reason
+    assert [p.status for p in products] == ["active"]
+    assert len(gelato_sandbox.state.products) == 1  # a refused create was resent, never duplicated
