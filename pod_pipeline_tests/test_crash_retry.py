@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter, instance_for_test
+from dagster._core.execution.stats import StepEventStatus
 
 from pod_pipeline.benchmarks.soak import soak_settings, write_artworks
 from pod_pipeline.catalog.rows import product_id_for
@@ -39,6 +40,7 @@ from pod_pipeline.storage.file_server import BUCKET_MOUNT, create_bucket_app
 MUG = "5b0e7d41-2c8a-4f63-b9d7-a6e1c30f9d25"
 CREATE = "POST /v1/stores/{storeId}/products:create-from-template"
 LIST = "GET /v1/stores/{storeId}/products"
+LAST_STEP = "published_products_every_variant_on_product"
 MAX_RETRIES = 3  # dagster.yaml's run_retries.max_retries is 2; one more for a test that kills retries too
 
 
@@ -62,8 +64,16 @@ def world(tmp_path):
 def start_worker(env: dict, home: Path, partition: str, upload_path: str,
                  failed_run_id: str | None = None) -> subprocess.Popen:
     args = [sys.executable, "-m", "pod_pipeline_tests.crash_worker", str(home), partition, upload_path]
+    log = open(home.parent / f"worker-{partition}-{failed_run_id or 'first'}.log", "w")
     return subprocess.Popen(args + ([failed_run_id] if failed_run_id else []), env={**os.environ, **env},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def worker_log(home: Path, partition: str) -> str:
+    """The errors of a partition's workers, for a failing assertion's message."""
+    lines = [line for path in sorted(home.parent.glob(f"worker-{partition}-*.log"))
+             for line in path.read_text(errors="replace").splitlines() if "ERROR" in line or "Error" in line]
+    return "\n".join(lines[-30:])
 
 
 def kill_during_create(worker: subprocess.Popen, catalog: SqliteCatalog, product_id: str, attempts_before: int,
@@ -81,6 +91,12 @@ def kill_during_create(worker: subprocess.Popen, catalog: SqliteCatalog, product
             return True
         time.sleep(0.01)
     return False
+
+
+def every_step_succeeded(instance: DagsterInstance, run_id: str) -> bool:
+    stats = {step.step_key: step.status for step in instance.get_run_step_stats(run_id)}
+    return stats.get(LAST_STEP) == StepEventStatus.SUCCESS and all(
+        status == StepEventStatus.SUCCESS for status in stats.values())
 
 
 def latest_run(instance: DagsterInstance, partition: str):
@@ -105,13 +121,16 @@ def test_killed_runs_retried_by_dagster_never_duplicate_a_product(world):
             attempts = catalog.get_product(product_id).create_attempts if catalog.get_product(product_id) else 0
             killed = retries < 2 and kill_during_create(worker, catalog, product_id, attempts, rng)
             if not killed:
-                assert worker.wait(timeout=120) == 0, f"{partition}: run {retries} failed"
+                assert worker.wait(timeout=120) == 0, f"{partition}: run {retries} failed:\n" + \
+                    worker_log(home, partition)
                 break
             kills += 1
             with DagsterInstance.from_config(str(home)) as instance:
                 dead = latest_run(instance, partition)
-                if dead.status == DagsterRunStatus.SUCCESS:
-                    break  # killed while exiting, after the run had recorded its success
+                if dead.status == DagsterRunStatus.SUCCESS or every_step_succeeded(instance, dead.run_id):
+                    # Killed while exiting: nothing is left to re-execute (a retry "from failure"
+                    # of such a run fails at start-up with nothing to do).
+                    break
                 assert dead.status == DagsterRunStatus.STARTED  # killed: nobody reported its end
                 # What run monitoring does for a dead run: mark it failed, and (after
                 # free_slots_after_run_end_seconds) free the gelato_api pool slots it held, or

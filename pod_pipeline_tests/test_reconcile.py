@@ -17,7 +17,6 @@ from pod_pipeline_tests.conftest import settings_file
 from pod_pipeline_tests.test_following import POSTER, STORE, client_for, create, sandbox
 
 LIST = "GET /v1/stores/{storeId}/products"
-MUG = "5b0e7d41-2c8a-4f63-b9d7-a6e1c30f9d25"
 
 
 @pytest.fixture
