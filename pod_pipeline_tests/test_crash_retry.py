@@ -64,7 +64,7 @@ def world(tmp_path):
 def start_worker(env: dict, home: Path, partition: str, upload_path: str,
                  failed_run_id: str | None = None) -> subprocess.Popen:
     args = [sys.executable, "-m", "pod_pipeline_tests.crash_worker", str(home), partition, upload_path]
-    log = open(home.parent / f"worker-{partition}-{failed_run_id or 'first'}.log", "w")
+    log = open(home.parent / f"worker-{partition}-{failed_run_id or 'first'}-{time.monotonic_ns()}.log", "w")
     return subprocess.Popen(args + ([failed_run_id] if failed_run_id else []), env={**os.environ, **env},
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -158,3 +158,21 @@ def test_killed_runs_retried_by_dagster_never_duplicate_a_product(world):
     for partition in partitions:
         assert catalog.get_artwork(partition).status == "published"
         assert catalog.get_product(product_id_for(partition, MUG)).gelato_product_id in sandbox.state.products
+
+
+def test_two_runs_racing_on_one_partition_make_one_product(world):
+    """Two publishing runs of the same artwork at once, in separate processes (the instance's
+    per-partition run limit is the first defence; this is the second): one wins the create
+    claim, the other waits for its lease and adopts the winner's product."""
+    sandbox, env, home, uploads = world
+    partition, upload_path = next(iter(uploads.items()))
+    defs = build_definitions(env)
+    with DagsterInstance.from_config(str(home)) as instance:
+        instance.add_dynamic_partitions("artworks", [partition])
+        assert defs.resolve_job_def("refresh_gelato_cache").execute_in_process(instance=instance).success
+    racers = [start_worker(env, home, partition, upload_path) for _ in range(2)]
+    assert [racer.wait(timeout=180) for racer in racers] == [0, 0], worker_log(home, partition)
+    calls = sandbox.call_counts()
+    assert calls[CREATE] == 1 and sandbox.state.product_count() == 1
+    catalog = SqliteCatalog(env["POD_CATALOG_URL"].removeprefix("sqlite:///"))
+    assert catalog.get_product(product_id_for(partition, MUG)).create_attempts == 1
