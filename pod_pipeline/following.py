@@ -58,7 +58,8 @@ class FollowReport:
         return list(dict.fromkeys([t.artwork_id for t in self.transitions] + list(self.artwork_outcomes)))
 
 
-def _fetch(client: GelatoClient, store_id: str, row: ProductRow) -> tuple[ProductRow, StoreProduct | None, Exception | None]:
+def _fetch(client: GelatoClient, store_id: str,
+           row: ProductRow) -> tuple[ProductRow, StoreProduct | None, Exception | None]:
     try:
         return row, client.get_product(store_id, row.gelato_product_id), None
     except GelatoNotFound:
@@ -117,8 +118,10 @@ class Follower:
             report.products_checked += 1
             if error is not None:
                 report.check_errors += 1
-                log.warning("status check of product %s failed, polling again later: %s", row.gelato_product_id, error)
-                self.catalog.update_product(row.id, next_check_at=at + timedelta(seconds=self.publishing.first_check_seconds))
+                log.warning("status check of product %s failed, polling again later: %s",
+                            row.gelato_product_id, error)
+                retry_at = at + timedelta(seconds=self.publishing.first_check_seconds)
+                self.catalog.update_product(row.id, next_check_at=retry_at)
                 continue
             fields = changed_fields(row, status_fields(row, product, self.publishing, at))
             if "status" in fields or "reason" in fields or "external_id" in fields:
