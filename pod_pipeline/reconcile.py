@@ -123,9 +123,9 @@ def fix_drift(catalog: Catalog, client: GelatoClient, report: ReconcileReport, s
         return variant_titles[template_id]
 
     touched_artworks = set()
-    adoptable = {_store_signature(p): p for p in store.values()
-                 if not any(d.kind == "duplicate" and d.gelato_product_id == p.id for d in report.drift)}
-    owned = {r.gelato_product_id for r in catalog.products_in_store()}
+    # Only an `extra` (unknown to the catalog, twin of no recorded product) can be adopted, once.
+    adoptable = {_store_signature(store[d.gelato_product_id]): store[d.gelato_product_id]
+                 for d in report.drift if d.kind == "extra"}
     for item in report.drift:
         row = catalog.get_product(item.product_id) if item.product_id else None
         if row is None:
@@ -135,8 +135,8 @@ def fix_drift(catalog: Catalog, client: GelatoClient, report: ReconcileReport, s
             catalog.update_product(row.id, **fields)
             report.fixed.append(f"{item.kind}: {row.id} is now {fields['status']}")
         elif item.kind == "unfinished":
-            found = adoptable.get(signature(row.title, template_variants(row.template_id)))
-            if found is not None and found.id not in owned:
+            found = adoptable.pop(signature(row.title, template_variants(row.template_id)), None)
+            if found is not None:
                 catalog.update_product(row.id, gelato_product_id=found.id, lease_until=None,
                                        **status_fields(row, found, publishing, now()))
                 report.fixed.append(f"unfinished: {row.id} adopted store product {found.id}")

@@ -22,7 +22,6 @@ class SensorDriver:
         self.cursor: str | None = None
         self.runs_launched = 0
         self.last_requested = 0  # run requests in the last tick, before run-key deduplication
-        self.last_skip: str | None = None
 
     def _already_ran(self, run_key: str) -> bool:
         tags = {"dagster/sensor_name": self.sensor.name, "dagster/run_key": run_key}
@@ -34,7 +33,6 @@ class SensorDriver:
                                       cursor=self.cursor, definitions=self.defs, resources=self.defs.resources,
                                       sensor_name=self.sensor.name)
         data = self.sensor.evaluate_tick(context)
-        self.last_skip = data.skip_message
         for request in data.dynamic_partitions_requests or []:
             self.instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
         for event in data.asset_events or []:

@@ -133,10 +133,10 @@ def published_products(context: AssetExecutionContext, artworks: Artwork, varian
             except CreateInProgress as busy:
                 raise RetryRequested(max_retries=5, seconds_to_wait=busy.retry_after) from busy
             # The first status, and the first poll scheduled; the sensor takes it from here.
-            recorded = db.get_product(product_id)
-            db.update_product(product_id, **changed_fields(
-                recorded, status_fields(recorded, product, seller.publishing, now())))
-            recorded = db.get_product(product_id)
+            claimed = db.get_product(product_id)
+            first = changed_fields(claimed, status_fields(claimed, product, seller.publishing, now()))
+            db.update_product(product_id, **first)
+            recorded = claimed.model_copy(update=first)
             variants_by_product[product_id] = variant_rows(product_id, template_variants, prices, seller, product)
             result.update(gelato_product_id=product.id, status=recorded.status, external_id=product.external_id,
                           preview_url=product.preview_url, reason=recorded.reason,

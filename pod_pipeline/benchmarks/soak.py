@@ -27,6 +27,7 @@ from PIL import Image
 from pod_pipeline.catalog.rows import FINAL_ARTWORK_STATUSES
 from pod_pipeline.catalog.sqlite import SqliteCatalog
 from pod_pipeline.demo import put_into_bucket
+from pod_pipeline.gelato.client import GelatoClient
 from pod_pipeline.instance_config import write_embedded_instance
 from pod_pipeline.reconcile import find_drift
 from pod_pipeline.sandbox.config import SandboxConfig
@@ -114,8 +115,6 @@ def run_soak(artworks: int = 300, faults: dict | None = None, timeout_seconds: f
                     time.sleep(0.3)
             runs = uploads.runs_launched + statuses.runs_launched
         sandbox.set_faults(**{k: 0.0 for k in knobs if k.startswith("rate_")})  # reconcile on a calm API
-        from pod_pipeline.gelato.client import GelatoClient
-
         seller_store = defs.resources["settings"].load().store_id
         with GelatoClient("sandbox-key", ecommerce_url=sandbox.ecommerce_url, product_url=sandbox.product_url) as client:
             drift, _ = find_drift(catalog, client, seller_store)

@@ -14,6 +14,6 @@ def test_a_short_soak_publishes_exactly_once_and_leaves_no_drift(tmp_path):
     assert result["rejected"] == 2
     assert result["published"] + result["partial"] + result["rejected"] + len(result["failed"]) == 10
     assert all("sandbox_injected_publishing_error" in f["reason"] for f in result["failed"]), result["failed"]
-    creates = result["gelato_calls"]["POST /v1/stores/{storeId}/products:create-from-template"]
-    assert creates > result["products_in_store"]  # faults did hit the creates, and none became a duplicate
+    # One store product per publishable artwork, whatever the faults did to the creates. (Whether a
+    # given create was hit is chance; the deterministic cases are in test_exactly_once.py.)
     assert result["products_in_store"] == result["products_in_catalog"] == 8
