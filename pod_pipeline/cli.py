@@ -88,6 +88,15 @@ def build_parser() -> argparse.ArgumentParser:
     settings.add_argument("path", nargs="?")
     settings.set_defaults(func=commands.validate_settings)
 
+    doctor = subcommands.add_parser(
+        "doctor", help="Check configuration, database, storage, Gelato and Anthropic; say what to fix.",
+        description="Check every part the environment configures (variables, settings, Dagster instance, catalog "
+        "and its migrations, storage, Gelato key/store/templates, Anthropic key, webhook secret, Sentry DSN) and "
+        "print what is wrong and how to fix it. No secret is printed. Exit status 1 when a check fails.")
+    doctor.add_argument("--json", action="store_true", help="Print one JSON object (ok, mode, summary, checks).")
+    doctor.add_argument("--timeout", type=float, default=10.0, help="Seconds per network call (default 10).")
+    doctor.set_defaults(func=commands.doctor)
+
     from pod_pipeline.db import migrate as db_migrate
 
     db = subcommands.add_parser("db", help="The Supabase database.", description="Supabase database tasks.")
@@ -152,6 +161,18 @@ def build_parser() -> argparse.ArgumentParser:
                          help="postgres: a throw-away database on the local server (migrated); sqlite: a file.")
     reprice.add_argument("--json", action="store_true")
     reprice.set_defaults(func=commands.bench_reprice)
+    publish = benches.add_parser("publish", help="N artworks through the real flow vs the same Gelato calls "
+                                 "made directly (the floor).",
+                                 description="Wall time, artworks/minute, runs and Gelato calls per product of "
+                                 "N artworks × the configured templates (sensor → runs → published) against a "
+                                 "sandbox with a set latency, beside the floor: the same calls straight from "
+                                 "the client with the same concurrency. Exit 1 unless every artwork is published.")
+    publish.add_argument("--artworks", type=int, default=200)
+    publish.add_argument("--latency", type=float, default=0.1, help="seconds added to every Gelato call")
+    publish.add_argument("--concurrency", type=int, default=4, help="Gelato calls in flight (both sides)")
+    publish.add_argument("--batch-size", type=int, default=50, help="artworks per run (1: a run per artwork)")
+    publish.add_argument("--json", action="store_true")
+    publish.set_defaults(func=commands.bench_publish)
     return parser
 
 

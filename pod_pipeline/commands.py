@@ -98,8 +98,11 @@ def webhooks(args: argparse.Namespace) -> int:
     import uvicorn
 
     from pod_pipeline.environment import catalog_resource
+    from pod_pipeline.observability import configure_process_logging, init_sentry
     from pod_pipeline.webhooks.app import WEBHOOK_PATH, create_webhook_app
 
+    configure_process_logging()  # POD_LOG_FORMAT / POD_LOG_LEVEL
+    init_sentry()  # only when SENTRY_DSN is set
     secret = os.environ.get("GELATO_WEBHOOK_SECRET", "")
     if not secret:
         print("GELATO_WEBHOOK_SECRET is not set: generate one (e.g. `openssl rand -hex 32`), set it here and as "
@@ -159,6 +162,14 @@ def validate_settings(args: argparse.Namespace) -> int:
     return 0
 
 
+def doctor(args: argparse.Namespace) -> int:
+    from pod_pipeline.doctor import exit_code, render_text, report_json, run_doctor
+
+    results, mode = run_doctor(os.environ, timeout_seconds=args.timeout)
+    print(json.dumps(report_json(results, mode), indent=2) if args.json else render_text(results, mode))
+    return exit_code(results)
+
+
 def bench_artwork_memory(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
@@ -198,6 +209,15 @@ def bench_reprice(args: argparse.Namespace) -> int:
     report = measure_reprice(args.artworks, args.catalog)
     print(json.dumps(report) if args.json else "\n".join(f"{k}: {v}" for k, v in report.items()))
     return 0
+
+
+def bench_publish(args: argparse.Namespace) -> int:
+    from pod_pipeline.benchmarks.publish import run_publish_bench
+
+    report = run_publish_bench(args.artworks, latency=args.latency, concurrency=args.concurrency,
+                               batch_size=args.batch_size)
+    print(json.dumps(report) if args.json else "\n".join(f"{k}: {v}" for k, v in report.items()))
+    return 0 if report["published"] == report["artworks"] else 1
 
 
 def price_sheet(args: argparse.Namespace) -> int:

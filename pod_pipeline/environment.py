@@ -4,12 +4,14 @@ between the Gelato sandbox and the real Gelato), so Supabase can be tried agains
 
 from __future__ import annotations
 
+import math
 import os
-from typing import Mapping
+from typing import Any, Mapping
 from urllib.parse import urlparse
 
 from dagster import EnvVar
 
+from pod_pipeline.ratelimit import ANTHROPIC, GELATO
 from pod_pipeline.resources import CatalogResource, CopywriterResource, StorageResource
 
 STORAGE_KINDS = ("local", "supabase")
@@ -93,8 +95,57 @@ def copywriter_resource(env: Mapping[str, str], mode: str) -> CopywriterResource
     base_url = env.get("ANTHROPIC_BASE_URL") or None
     if base_url and not _is_url(base_url, ("https", "http")):
         raise ConfigurationError("ANTHROPIC_BASE_URL must be an http(s) URL")
+    anthropic_limit = rate_limit(env, ANTHROPIC)
     return CopywriterResource(
         kind=kind, mode=mode, base_url=base_url,
         api_key=secret(env, "ANTHROPIC_API_KEY") if env.get("ANTHROPIC_API_KEY") else None,
         cache_dir=env.get("POD_COPY_CACHE_DIR", ".pod/copy-cache"),
+        **({"rate_per_minute": anthropic_limit[0] * 60, "rate_burst": anthropic_limit[1],
+            "rate_limit_url": catalog_resource(env).url} if anthropic_limit else {}),
     )
+
+
+# Per API: the rate's variable and the seconds it counts over (each provider's own unit), and the
+# burst's variable. Unset rate: no shared limit, and no database call per request.
+RATE_LIMIT_VARIABLES = {
+    GELATO: ("POD_GELATO_RATE_PER_SECOND", 1.0, "POD_GELATO_BURST"),
+    ANTHROPIC: ("POD_ANTHROPIC_RATE_PER_MINUTE", 60.0, "POD_ANTHROPIC_BURST"),
+}
+
+
+def _number(env: Mapping[str, str], name: str, minimum: float, what: str) -> float | None:
+    text = env.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < minimum or value <= 0:
+        raise ConfigurationError(f"{name} must be {what}, not {text!r}")
+    return value
+
+
+def rate_limit(env: Mapping[str, str], api: str) -> tuple[float, float] | None:
+    """(requests per second, burst) for `api`, shared by every worker on the catalog; None when
+    unset. The burst defaults to one second's worth (at least 1): a provider that states a
+    per-minute limit may still refuse a minute's worth sent at once."""
+    rate_name, per_seconds, burst_name = RATE_LIMIT_VARIABLES[api]
+    unit = "second" if per_seconds == 1 else "minute"
+    rate = _number(env, rate_name, 0, f"a positive number of requests per {unit}")
+    burst = _number(env, burst_name, 1, "a number of requests, at least 1")
+    if rate is None:
+        if burst is not None:
+            raise ConfigurationError(f"{burst_name} is set but {rate_name} is not: a burst needs a rate")
+        return None
+    per_second = rate / per_seconds
+    return per_second, burst if burst is not None else max(1.0, per_second)
+
+
+def gelato_rate_limit(env: Mapping[str, str]) -> dict[str, Any]:
+    """`GelatoResource` fields for the shared Gelato budget (none when POD_GELATO_RATE_PER_SECOND
+    is unset); the budget lives in the catalog database, so workers sharing a catalog share it."""
+    limit = rate_limit(env, GELATO)
+    if limit is None:
+        return {}
+    return {"rate_per_second": limit[0], "rate_burst": limit[1], "rate_limit_url": catalog_resource(env).url}

@@ -14,13 +14,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pod_pipeline.catalog.base import Catalog
 from pod_pipeline.catalog.rows import ProductRow, WebhookEvent, now
 from pod_pipeline.gelato.client import GelatoClient
 from pod_pipeline.gelato.errors import GelatoError, GelatoNotFound
 from pod_pipeline.gelato.models import StoreProduct
+from pod_pipeline.observability.context import log_context
 from pod_pipeline.product_status import artwork_outcome, changed_fields, linked_variants, status_fields
 from pod_pipeline.settings.publishing import PublishingSettings
 from pod_pipeline.webhooks.events import STORE_PRODUCT_EVENTS
@@ -68,6 +69,19 @@ def _fetch(client: GelatoClient, store_id: str,
         return row, None, error
 
 
+def _product_context(row: ProductRow):
+    """Every log line (and Sentry event) while handling `row` names its artwork and product."""
+    return log_context(artwork_id=row.artwork_id, template_id=row.template_id, product_id=row.id,
+                       gelato_product_id=row.gelato_product_id)
+
+
+def _fetch_in_context(client: GelatoClient, store_id: str,
+                      row: ProductRow) -> tuple[ProductRow, StoreProduct | None, Exception | None]:
+    # Pool threads start from an empty context (contextvars do not cross into them): set it here.
+    with _product_context(row):
+        return _fetch(client, store_id, row)
+
+
 def _template_id(event: WebhookEvent) -> str | None:
     payload = event.payload
     return payload.get("templateId") or payload.get("storeProductTemplateId")
@@ -112,31 +126,35 @@ class Follower:
         at = now()
         workers = min(self.publishing.check_concurrency, len(rows))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gelato-status") as pool:
-            fetched = list(pool.map(lambda row: _fetch(self.client, self.store_id, row), rows))
+            fetched = list(pool.map(lambda row: _fetch_in_context(self.client, self.store_id, row), rows))
         variants_by_product = {}
         for row, product, error in fetched:
-            report.products_checked += 1
-            if error is not None:
-                report.check_errors += 1
-                log.warning("status check of product %s failed, polling again later: %s",
-                            row.gelato_product_id, error)
-                retry_at = at + timedelta(seconds=self.publishing.first_check_seconds)
-                self.catalog.update_product(row.id, next_check_at=retry_at)
-                continue
-            fields = changed_fields(row, status_fields(row, product, self.publishing, at))
-            if "status" in fields or "reason" in fields or "external_id" in fields:
-                report.transitions.append(Transition(
-                    artwork_id=row.artwork_id, product_id=row.id, template_id=row.template_id,
-                    gelato_product_id=row.gelato_product_id, old_status=row.status,
-                    new_status=fields.get("status", row.status), reason=fields.get("reason", row.reason),
-                    source=source))
-            self.catalog.update_product(row.id, **fields)  # at once: the frontend watches this row
-            if product is not None:
-                linked = linked_variants(self.catalog.variants_for(row.id), product)
-                if linked is not None:
-                    variants_by_product[row.id] = linked
+            with _product_context(row):
+                self._record(row, product, error, source, at, report, variants_by_product)
         if variants_by_product:
             self.catalog.replace_artwork_variants(variants_by_product)
+
+    def _record(self, row: ProductRow, product: StoreProduct | None, error: Exception | None, source: str,
+                at: datetime, report: FollowReport, variants_by_product: dict) -> None:
+        report.products_checked += 1
+        if error is not None:
+            report.check_errors += 1
+            log.warning("status check of product %s failed, polling again later: %s", row.gelato_product_id, error)
+            retry_at = at + timedelta(seconds=self.publishing.first_check_seconds)
+            self.catalog.update_product(row.id, next_check_at=retry_at)
+            return
+        fields = changed_fields(row, status_fields(row, product, self.publishing, at))
+        if "status" in fields or "reason" in fields or "external_id" in fields:
+            report.transitions.append(Transition(
+                artwork_id=row.artwork_id, product_id=row.id, template_id=row.template_id,
+                gelato_product_id=row.gelato_product_id, old_status=row.status,
+                new_status=fields.get("status", row.status), reason=fields.get("reason", row.reason),
+                source=source))
+        self.catalog.update_product(row.id, **fields)  # at once: the frontend watches this row
+        if product is not None:
+            linked = linked_variants(self.catalog.variants_for(row.id), product)
+            if linked is not None:
+                variants_by_product[row.id] = linked
 
     def _flag_template(self, event: WebhookEvent, report: FollowReport) -> None:
         template_id = _template_id(event)
@@ -151,7 +169,9 @@ class Follower:
         for row in self.catalog.products_in_store(template_id):
             if row.republish_reason == reason:
                 continue
-            self.catalog.update_product(row.id, republish_reason=reason)
+            with _product_context(row):
+                log.info("flagged for republishing: %s", reason)
+                self.catalog.update_product(row.id, republish_reason=reason)
             report.transitions.append(Transition(
                 artwork_id=row.artwork_id, product_id=row.id, template_id=row.template_id,
                 gelato_product_id=row.gelato_product_id, old_status=row.status, new_status=row.status,
@@ -166,5 +186,7 @@ class Follower:
             titles = self.template_titles() if titles is None else titles
             status, reason = artwork_outcome(self.catalog.products_for(artwork_id), titles)
             if (status, reason) != (artwork.status, artwork.reason):
-                self.catalog.set_artwork_status(artwork_id, status, reason)
+                with log_context(artwork_id=artwork_id):
+                    log.info("artwork %s: %s", status, reason or "")
+                    self.catalog.set_artwork_status(artwork_id, status, reason)
             report.artwork_outcomes[artwork_id] = (status, reason)

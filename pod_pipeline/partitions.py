@@ -15,3 +15,8 @@ GELATO_POOL = "gelato_api"
 REPRICE_RUN_SIZE = 10_000
 DRY_RUN_TAG = "pod/dry_run"
 REPRICE_TAG = "pod/reprice"
+
+# Publishing: artworks per batch (a range run over new partitions, `batch.py`). The per-artwork
+# assets' backfill policy allows this many per run; the upload sensor makes batches of at most
+# POD_BATCH_SIZE (default 50, the uploads it takes per tick).
+MAX_BATCH_SIZE = 100

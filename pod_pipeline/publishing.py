@@ -17,6 +17,7 @@ from pod_pipeline.catalog.rows import ProductRow
 from pod_pipeline.gelato.client import GelatoClient
 from pod_pipeline.gelato.errors import GelatoAmbiguousCreate, GelatoClientError, GelatoError, GelatoNotFound
 from pod_pipeline.gelato.models import CreateFromTemplate, PlaceholderFile, StoreProduct, Template, VariantFiles
+from pod_pipeline.observability.context import log_context
 from pod_pipeline.printability import placeholders_to_fill
 from pod_pipeline.product_status import gelato_status
 from pod_pipeline.settings.publishing import PublishingSettings
@@ -88,12 +89,18 @@ def is_outdated(existing: ProductRow | None, artwork_checksum: str) -> bool:
 def retire_outdated(client: GelatoClient, catalog: Catalog, store_id: str, existing: ProductRow) -> None:
     """Gelato cannot swap a product's files: the old product is deleted before its replacement is
     created, so the store never lists both versions."""
-    gone = client.delete_product(store_id, existing.gelato_product_id)
-    log.info("artwork changed: %s product %s", "deleted" if gone else "already gone:", existing.gelato_product_id)
-    catalog.update_product(existing.id, gelato_product_id=None, external_id=None, published_at=None,
-                           publishing_error_code=None, artwork_checksum=None, next_check_at=None, status_checks=0,
-                           republish_reason=None, status="pending",
-                           reason=f"replacing: {existing.republish_reason or 'the artwork changed'}")
+    with _row_context(existing, gelato_product_id=existing.gelato_product_id):
+        gone = client.delete_product(store_id, existing.gelato_product_id)
+        log.info("artwork changed: %s product %s", "deleted" if gone else "already gone:", existing.gelato_product_id)
+        catalog.update_product(existing.id, gelato_product_id=None, external_id=None, published_at=None,
+                               publishing_error_code=None, artwork_checksum=None, next_check_at=None, status_checks=0,
+                               republish_reason=None, status="pending",
+                               reason=f"replacing: {existing.republish_reason or 'the artwork changed'}")
+
+
+def _row_context(row: ProductRow, **more: str | None):
+    """Log lines and Sentry events about this product name its artwork, template and product."""
+    return log_context(artwork_id=row.artwork_id, template_id=row.template_id, product_id=row.id, **more)
 
 
 def _lease_left(catalog: Catalog, product_id: str) -> float:
@@ -109,6 +116,13 @@ def ensure_created(client: GelatoClient, catalog: Catalog, store_id: str, row: P
                    publishing: PublishingSettings | None = None) -> StoreProduct:
     """The Gelato product for `row`, made from this artwork version: adopted when one exists,
     created (once) when not. Callers retire outdated products first (`retire_outdated`)."""
+    with _row_context(row):
+        return _ensure_created(client, catalog, store_id, row, body, variant_titles, artwork_checksum, publishing)
+
+
+def _ensure_created(client: GelatoClient, catalog: Catalog, store_id: str, row: ProductRow,
+                    body: CreateFromTemplate, variant_titles: list[str], artwork_checksum: str,
+                    publishing: PublishingSettings | None) -> StoreProduct:
     existing = catalog.get_product(row.id)
     if existing and existing.gelato_product_id:
         try:

@@ -14,6 +14,7 @@ from pod_pipeline.catalog.base import Catalog
 from pod_pipeline.catalog.sqlite import SqliteCatalog
 from pod_pipeline.listing.copywriter import Copywriter
 from pod_pipeline.listing.offline import OfflineCopywriter
+from pod_pipeline.ratelimit import ANTHROPIC, Limit, RateLimiter, limiter_for
 from pod_pipeline.settings import CopywriterSettings, ListingRules, SellerSettings, load_settings
 from pod_pipeline.storage.base import ArtworkStorage
 from pod_pipeline.storage.local import LocalFolderStorage
@@ -86,6 +87,12 @@ class CopywriterResource(ConfigurableResource):
     api_key: str | None = Field(default=None, description="ANTHROPIC_API_KEY.")
     base_url: str | None = Field(default=None, description="ANTHROPIC_BASE_URL (any Messages-API endpoint).")
     cache_dir: str = Field(default=".pod/copy-cache", description="Where accepted copy is cached.")
+    rate_per_minute: float | None = Field(
+        default=None, gt=0, description="POD_ANTHROPIC_RATE_PER_MINUTE: Messages requests per minute for all "
+                                        "workers sharing the catalog together; unset: no shared limit.")
+    rate_burst: float | None = Field(default=None, ge=1, description="POD_ANTHROPIC_BURST; unset: one second's worth.")
+    rate_limit_url: str | None = Field(default=None, description="The catalog database holding the shared "
+                                                                 "budget (POD_CATALOG_URL); unset: per process.")
 
     def chosen_kind(self, settings: CopywriterSettings) -> str:
         return self.kind or settings.kind
@@ -102,9 +109,17 @@ class CopywriterResource(ConfigurableResource):
                 raise ValueError("the claude copywriter needs ANTHROPIC_API_KEY (or POD_COPYWRITER=offline)")
             model = settings.demo_model if self.mode == "demo" else settings.production_model
             client = _checked_client(self.api_key, self.base_url, model)
-            return CachedCopywriter(ClaudeCopywriter(client, model, rules, max_tokens=settings.max_tokens),
-                                    Path(self.cache_dir))
+            writer = ClaudeCopywriter(client, model, rules, max_tokens=settings.max_tokens,
+                                      rate_limiter=self._rate_limiter())
+            return CachedCopywriter(writer, Path(self.cache_dir))
         raise ValueError(f"copywriter {kind!r} is unknown: use offline or claude (POD_COPYWRITER)")
+
+    def _rate_limiter(self) -> RateLimiter:
+        limit = None
+        if self.rate_per_minute is not None:
+            per_second = self.rate_per_minute / 60
+            limit = Limit(per_second, self.rate_burst or max(1.0, per_second), setting="POD_ANTHROPIC_RATE_PER_MINUTE")
+        return limiter_for(self.rate_limit_url, {ANTHROPIC: limit})
 
 
 @functools.cache

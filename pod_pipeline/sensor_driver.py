@@ -48,7 +48,8 @@ class SensorDriver:
             if request.run_key:
                 tags["dagster/run_key"] = request.run_key
             job.execute_in_process(instance=self.instance, partition_key=request.partition_key, tags=tags,
-                                   run_config=self.run_config, raise_on_error=False)
+                                   run_config={**(request.run_config or {}), **self.run_config},
+                                   raise_on_error=False)
             executed += 1
         self.runs_launched += executed
         return executed

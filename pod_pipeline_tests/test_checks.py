@@ -1,15 +1,11 @@
-"""Each asset check fails on the input it exists to catch (and passes on a good one)."""
+"""Each asset check fails on the input it exists to catch (and passes on a good one), names the
+failing artworks of its run, and says which artworks it holds back."""
 
 import pandas as pd
 import pytest
 
 from pod_pipeline.assets.artworks import Artwork
-from pod_pipeline.checks import (
-    every_variant_on_product,
-    listing_meets_marketplace_rules,
-    print_file_is_reachable,
-    publishable_templates_are_sharp_enough,
-)
+from pod_pipeline.checks import listing_check, print_file_check, products_check, sharpness_check
 from pod_pipeline.listing.model import Listing
 from pod_pipeline.resources import SettingsResource, StorageResource
 from pod_pipeline.serving import BackgroundServer
@@ -28,9 +24,12 @@ def test_listing_check_reports_each_violation():
     good = Listing(title="Dunes Art Print", description_html="<p>Matte paper.</p>", tags=["desert wall art"],
                    alt_text="Orange dunes at dusk")
     bad = good.model_copy(update={"title": "Disney $ Print", "tags": ["x" * 30]})
-    assert listing_meets_marketplace_rules(metadata=good, settings=SettingsResource()).passed
-    result = listing_meets_marketplace_rules(metadata=bad, settings=SettingsResource())
-    assert not result.passed and "disney" in result.metadata["violations"].text.lower()
+    seller = SettingsResource().load()
+    result, failing = listing_check({"good": good}, seller)
+    assert result.passed and failing == {}
+    result, failing = listing_check({"good": good, "bad": bad}, seller)
+    assert not result.passed and list(failing) == ["bad"] and "disney" in failing["bad"].lower()
+    assert result.metadata["artworks_failing"].value == 1 and result.check_name == "listing_meets_marketplace_rules"
 
 
 @pytest.mark.parametrize("width, height, passed", [(6000, 8400, True), (2000, 2800, False)])
@@ -38,16 +37,14 @@ def test_sharpness_check_recomputes_dpi_from_pixels_and_millimetres(width, heigh
     # A variant marked publishable although 2000 px over 700 mm is 73 dpi: the check must catch it.
     frame = pd.DataFrame([{"template_id": POSTER, "template_publishable": True, "width_mm": 700.0,
                            "height_mm": 1000.0}])
-    result = publishable_templates_are_sharp_enough(variants=frame, artworks=artwork(width, height),
-                                                    settings=SettingsResource())
-    assert result.passed is passed
+    result, failing = sharpness_check({"a": frame}, {"a": artwork(width, height)}, SettingsResource().load())
+    assert result.passed is passed and (not failing) is passed
 
 
 def test_sharpness_check_uses_meet_for_templates_set_to_meet():
     # The bundled settings print mugs with `meet`: the looser side decides.
     frame = pd.DataFrame([{"template_id": MUG, "template_publishable": True, "width_mm": 200.0, "height_mm": 85.0}])
-    assert publishable_templates_are_sharp_enough(variants=frame, artworks=artwork(1200, 1500),
-                                                  settings=SettingsResource()).passed
+    assert sharpness_check({"a": frame}, {"a": artwork(1200, 1500)}, SettingsResource().load())[0].passed
 
 
 def test_print_file_check_fetches_the_url_gelato_will_fetch(tmp_path):
@@ -55,22 +52,23 @@ def test_print_file_check_fetches_the_url_gelato_will_fetch(tmp_path):
     (tmp_path / "u" / "a.png").write_bytes(b"png")
     (tmp_path / "u" / "a.txt").write_text("not an image")
     with BackgroundServer(create_bucket_app(tmp_path)) as server:
-        storage = StorageResource(local_root=str(tmp_path), public_base_url=server.base_url + BUCKET_MOUNT)
-        assert print_file_is_reachable(artworks=artwork(), storage=storage).passed
-        gone = print_file_is_reachable(artworks=artwork(print_path="u/gone.png"), storage=storage)
-        assert not gone.passed and "missing" in gone.metadata["problems"].text
-        text = print_file_is_reachable(artworks=artwork(print_path="u/a.txt"), storage=storage)
-        assert not text.passed and "not an image" in text.metadata["problems"].text
-    unserved = print_file_is_reachable(artworks=artwork(), storage=storage)  # server stopped
-    assert not unserved.passed and "cannot be fetched" in unserved.metadata["problems"].text
+        bucket = StorageResource(local_root=str(tmp_path), public_base_url=server.base_url + BUCKET_MOUNT).open()
+        assert print_file_check({"a": artwork()}, bucket)[0].passed
+        result, failing = print_file_check({"a": artwork(), "gone": artwork(print_path="u/gone.png"),
+                                            "text": artwork(print_path="u/a.txt")}, bucket)
+        assert not result.passed and sorted(failing) == ["gone", "text"]
+        assert "missing" in failing["gone"] and "not an image" in failing["text"]
+    result, failing = print_file_check({"a": artwork()}, bucket)  # server stopped
+    assert not result.passed and "cannot be fetched" in failing["a"]
 
 
 def test_product_check_catches_missing_and_unconnected_variants():
     def frame(on_product, connected):
-        return pd.DataFrame([{"gelato_product_id": "g1", "status": "active", "variants_expected": 5,
+        return pd.DataFrame([{"template": "Poster", "gelato_product_id": "g1", "status": "active", "variants_expected": 5,
                               "variants_on_product": on_product, "variants_connected": connected},
-                             {"gelato_product_id": None, "status": "skipped", "variants_expected": 2,
+                             {"template": "Mug", "gelato_product_id": None, "status": "skipped", "variants_expected": 2,
                               "variants_on_product": 0, "variants_connected": 0}])
-    assert every_variant_on_product(published_products=frame(5, 5)).passed
-    assert not every_variant_on_product(published_products=frame(4, 4)).passed
-    assert not every_variant_on_product(published_products=frame(5, 3)).passed
+    assert products_check({"a": frame(5, 5)}).passed
+    missing = products_check({"a": frame(5, 5), "b": frame(4, 4)})
+    assert not missing.passed and missing.metadata["artworks_failing"].value == 1
+    assert not products_check({"a": frame(5, 3)}).passed

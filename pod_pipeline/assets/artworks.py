@@ -4,11 +4,13 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from dagster import AssetExecutionContext, Failure, MetadataValue, asset
+from dagster import AssetExecutionContext, BackfillPolicy, Config, Failure, MetadataValue, asset
 
 from pod_pipeline.artwork.inspection import ArtworkRejected, process_artwork
+from pod_pipeline.batch import ArtworkBatch
 from pod_pipeline.catalog.rows import ArtworkRow
-from pod_pipeline.partitions import UPLOAD_PATH_TAG, UPLOAD_VERSION_TAG, artworks_partitions
+from pod_pipeline.checks import PRINT_FILE_CHECK, print_file_check
+from pod_pipeline.partitions import MAX_BATCH_SIZE, UPLOAD_PATH_TAG, UPLOAD_VERSION_TAG, artworks_partitions
 from pod_pipeline.resources import CatalogResource, SettingsResource, StorageResource
 from pod_pipeline.ui_metadata import thumbnail
 
@@ -47,37 +49,38 @@ def store_print_file(bucket, artwork_id: str, path: str, local: Path, processed)
     return bucket.put_derived(artwork_id, f"print{extension}", local.read_bytes(), content_type)
 
 
-def upload_path_for(context: AssetExecutionContext, catalog) -> str:
+class UploadPaths(Config):
+    """Where each artwork of a batch was uploaded: the upload sensor fills this in for a batch.
+    Left empty (one artwork, or a run from the UI), the path comes from the run's upload tag or
+    the catalog."""
+
+    paths: dict[str, str] = {}
+
+
+def upload_path_for(context: AssetExecutionContext, config: UploadPaths, catalog, artwork_id: str) -> str:
+    if artwork_id in config.paths:
+        return config.paths[artwork_id]
     tagged = context.run.tags.get(UPLOAD_PATH_TAG)
-    if tagged:
+    if tagged and len(context.partition_keys) == 1:
         return tagged
-    known = catalog.get_artwork(context.partition_key)
+    known = catalog.get_artwork(artwork_id)
     if known:
         return known.path
-    raise Failure(f"artwork {context.partition_key} is unknown: it has no upload path tag and no catalog row",
+    raise Failure(f"artwork {artwork_id} is unknown: it has no upload path tag and no catalog row",
                   allow_retries=False)
 
 
-@asset(partitions_def=artworks_partitions, group_name="artwork", kinds={"python", "image"}, code_version="1")
-def artworks(context: AssetExecutionContext, storage: StorageResource, catalog: CatalogResource,
-             settings: SettingsResource) -> Artwork:
-    """An uploaded artwork, validated as a print file.
-
-    Reads the file from the bucket, recognises its format by content (not by extension), reads
-    its dimensions from the header and refuses decompression bombs before decoding, then decodes
-    it once to catch truncated or corrupt data. CMYK, 16-bit, palette and EXIF-rotated files get
-    a normalised sRGB print file so Gelato prints what the artist sees. Records checksum, size
-    and a web preview. A rejected file stops here with a reason the seller can read."""
-    bucket, db, rules = storage.open(), catalog.open(), settings.load().print
-    path = upload_path_for(context, db)
+def examine_upload(context: AssetExecutionContext, artwork_id: str, path: str, bucket, db, rules):
+    """One upload, validated and prepared for print (the `Artwork` and what inspection found); a
+    rejection raises `Failure` with the reason."""
     upload = bucket.stat(path)
     if upload is None:
-        db.set_artwork_status(context.partition_key, "rejected", f"{path} is no longer in the bucket")
+        db.set_artwork_status(artwork_id, "rejected", f"{path} is no longer in the bucket")
         raise Failure(f"{path} is no longer in the bucket", allow_retries=False)
     requested = context.run.tags.get(UPLOAD_VERSION_TAG)
-    if requested and requested != upload.version:
+    if requested and len(context.partition_keys) == 1 and requested != upload.version:
         context.log.info(f"{path} changed since this run was requested; processing the current version")
-    row = ArtworkRow(id=context.partition_key, user_id=upload.owner, path=path, version=upload.version,
+    row = ArtworkRow(id=artwork_id, user_id=upload.owner, path=path, version=upload.version,
                      size_bytes=upload.size, status="processing")
     db.upsert_artwork(row)
 
@@ -92,18 +95,28 @@ def artworks(context: AssetExecutionContext, storage: StorageResource, catalog: 
                 metadata={"reason": rejected.reason, "code": rejected.code, "path": path},
                 allow_retries=False,
             ) from None
-        print_path = store_print_file(bucket, context.partition_key, path, local, processed)
+        print_path = store_print_file(bucket, artwork_id, path, local, processed)
 
     info = processed.info
-    preview_path = bucket.put_derived(context.partition_key, "preview.jpg", processed.preview_jpeg, "image/jpeg")
+    preview_path = bucket.put_derived(artwork_id, "preview.jpg", processed.preview_jpeg, "image/jpeg")
     db.upsert_artwork(row.model_copy(update={
         "checksum": info.sha256, "width": info.width, "height": info.height, "format": info.format,
         "preview_path": preview_path, "status": "processing",
     }))
+    return Artwork(
+        artwork_id=artwork_id, path=path, owner=upload.owner, version=upload.version,
+        width=info.width, height=info.height, sha256=info.sha256, print_path=print_path,
+        preview_path=preview_path, preview_jpeg=processed.preview_jpeg,
+        dominant_colors=tuple(tuple(c) for c in processed.dominant_colors), warnings=tuple(info.warnings),
+    ), processed
 
-    context.add_output_metadata({
-        "preview": thumbnail(processed.preview_jpeg, PurePosixPath(path).name),
-        "path": path,
+
+def artwork_metadata(artwork: Artwork, processed) -> dict:
+    info = processed.info
+    return {
+        "outcome": "ok",
+        "preview": thumbnail(processed.preview_jpeg, artwork.file_name),
+        "path": artwork.path,
         "width_px": info.width,
         "height_px": info.height,
         "megapixels": round(info.width * info.height / 1e6, 2),
@@ -112,10 +125,32 @@ def artworks(context: AssetExecutionContext, storage: StorageResource, catalog: 
         "format": info.format,
         "normalised_print_file": processed.print_png is not None,
         "warnings": MetadataValue.md("\n".join(f"- {w}" for w in info.warnings) or "none"),
-    })
-    return Artwork(
-        artwork_id=context.partition_key, path=path, owner=upload.owner, version=upload.version,
-        width=info.width, height=info.height, sha256=info.sha256, print_path=print_path,
-        preview_path=preview_path, preview_jpeg=processed.preview_jpeg,
-        dominant_colors=tuple(tuple(c) for c in processed.dominant_colors), warnings=tuple(info.warnings),
-    )
+    }
+
+
+@asset(partitions_def=artworks_partitions, group_name="artwork", kinds={"python", "image"}, code_version="1",
+       backfill_policy=BackfillPolicy.multi_run(max_partitions_per_run=MAX_BATCH_SIZE),
+       check_specs=[PRINT_FILE_CHECK])
+def artworks(context: AssetExecutionContext, config: UploadPaths, storage: StorageResource,
+             catalog: CatalogResource, settings: SettingsResource):
+    """An uploaded artwork, validated as a print file.
+
+    Reads the file from the bucket, recognises its format by content (not by extension), reads
+    its dimensions from the header and refuses decompression bombs before decoding, then decodes
+    it once to catch truncated or corrupt data. CMYK, 16-bit, palette and EXIF-rotated files get
+    a normalised sRGB print file so Gelato prints what the artist sees. Records checksum, size
+    and a web preview. A rejected file stops here with a reason the seller can read; in a batch
+    the other artworks go on. Then the print file is fetched as Gelato will fetch it
+    (`print_file_is_reachable`): an artwork that fails it stops too."""
+    bucket, db, rules = storage.open(), catalog.open(), settings.load().print
+    batch = ArtworkBatch(context, "artworks")
+    for artwork_id in batch.keys:
+        def work(artwork_id=artwork_id):
+            artwork, processed = examine_upload(context, artwork_id, upload_path_for(context, config, db, artwork_id),
+                                                bucket, db, rules)
+            batch.note(artwork_id, artwork_metadata(artwork, processed))
+            return artwork
+        batch.run(artwork_id, work)
+    check, unreachable = print_file_check(batch.done, bucket)
+    batch.hold_back(check, unreachable, lambda key, reason: db.set_artwork_status(key, "failed", reason))
+    yield from batch.results(check)

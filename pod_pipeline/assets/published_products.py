@@ -1,18 +1,23 @@
 """The `published_products` asset: the artwork's products in the seller's Gelato store."""
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pandas as pd
-from dagster import AssetExecutionContext, Failure, MetadataValue, RetryRequested, asset
+from dagster import AssetExecutionContext, AssetIn, BackfillPolicy, Failure, MetadataValue, RetryRequested, asset
 
 from pod_pipeline.assets.artworks import Artwork
 from pod_pipeline.assets.catalog_refresh import gelato_retry
+from pod_pipeline.batch import ArtworkBatch, by_artwork
 from pod_pipeline.catalog.rows import ProductRow, VariantRow, now, product_id_for
 from pod_pipeline.gelato.errors import GelatoAmbiguousCreate, GelatoClientError
 from pod_pipeline.gelato.models import StoreProduct, Template
 from pod_pipeline.gelato.resource import GelatoResource
 from pod_pipeline.listing.model import Listing
-from pod_pipeline.partitions import GELATO_POOL, artworks_partitions
+from pod_pipeline.checks import PRODUCTS_CHECK, products_check
+from pod_pipeline.observability.context import log_context
+from pod_pipeline.partitions import GELATO_POOL, MAX_BATCH_SIZE, artworks_partitions
 from pod_pipeline.pricing.money import money_text
 from pod_pipeline.product_status import artwork_outcome, changed_fields, status_fields
 from pod_pipeline.publishing import CreateInProgress, create_body, ensure_created, is_outdated, retire_outdated
@@ -62,11 +67,111 @@ def product_links(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+class RetryLater(Exception):
+    """An artwork whose create must be looked at again later (ambiguous, or another run's claim)."""
+
+    def __init__(self, seconds: float):
+        super().__init__(f"retry in {seconds:.0f} s")
+        self.seconds = seconds
+
+
+def publish_one(context: AssetExecutionContext, client, db, seller: SellerSettings, templates: dict[str, Template],
+                artwork: Artwork, variants: pd.DataFrame, listing: Listing, file_url: str) -> tuple[pd.DataFrame, dict]:
+    """One artwork's products: created (or adopted) and recorded, then handed to the status sensor."""
+    prices = db.current_prices([artwork.artwork_id])  # what `prices` stored for this artwork
+    results: dict[str, dict] = {}
+    variants_by_product: dict[str, list[VariantRow]] = {}
+    for choice in seller.templates:
+        template = templates[choice.id]
+        template_variants = variants[variants["template_id"] == choice.id]
+        product_id = product_id_for(artwork.artwork_id, choice.id)
+        publishable = bool(template_variants["template_publishable"].iloc[0])
+        title = listing.product_titles.get(choice.id) or listing.title
+        result = results[product_id] = {
+            "template": template.title, "template_id": choice.id, "product_id": product_id,
+            "gelato_product_id": None, "status": "skipped", "external_id": None,
+            "reason": template_variants["template_reason"].iloc[0] or None,
+            "variants_expected": len(template.variants), "variants_on_product": 0, "variants_connected": 0,
+            "preview_url": None,
+        }
+        row = ProductRow(id=product_id, artwork_id=artwork.artwork_id, template_id=choice.id,
+                         user_id=artwork.owner, status="skipped", reason=result["reason"], title=title,
+                         description=listing.description_html, tags=listing.tags)
+        if not publishable:
+            db.upsert_product(row)
+            variants_by_product[product_id] = variant_rows(product_id, template_variants, prices, seller, None)
+            continue
+        existing = db.get_product(product_id)
+        if existing and existing.republish_reason and existing.gelato_product_id:
+            retire_outdated(client, db, seller.store_id, existing)  # deleted in Gelato, or its template changed
+            existing = db.get_product(product_id)
+        elif is_outdated(existing, artwork.sha256):
+            if not seller.replace_on_new_version:
+                result.update(status=existing.status, gelato_product_id=existing.gelato_product_id,
+                              reason="the artwork changed; the store keeps the previous version "
+                                     "(replace_on_new_version is off)")
+                continue
+            retire_outdated(client, db, seller.store_id, existing)
+            existing = db.get_product(product_id)
+        db.upsert_product(row.model_copy(update={"status": existing.status if existing else "pending",
+                                                 "reason": None}))
+        body = create_body(template, title=title, description=listing.description_html, tags=listing.tags,
+                           file_url=file_url, fit_method=seller.print_rules_for(choice.id).fit_method,
+                           placeholders=choice.placeholders, product_type=choice.product_type,
+                           visible=seller.visible_in_store)
+        with log_context(template_id=choice.id, product_id=product_id):
+            try:
+                product = ensure_created(client, db, seller.store_id, row, body,
+                                         [v.title for v in template.variants], artwork.sha256, seller.publishing)
+            except GelatoClientError as refused:
+                result.update(status="publishing_error", reason=str(refused))
+                continue
+            except GelatoAmbiguousCreate as unsure:
+                context.log.warning(f"{template.title}: {unsure}; looking in the store before any new create")
+                raise RetryLater(seller.publishing.ambiguous_retry_seconds + 1) from unsure
+            except CreateInProgress as busy:
+                raise RetryLater(busy.retry_after) from busy
+        # The first status, and the first poll scheduled; the sensor takes it from here.
+        claimed = db.get_product(product_id)
+        first = changed_fields(claimed, status_fields(claimed, product, seller.publishing, now()))
+        db.update_product(product_id, **first)
+        recorded = claimed.model_copy(update=first)
+        variants_by_product[product_id] = variant_rows(product_id, template_variants, prices, seller, product)
+        result.update(gelato_product_id=product.id, status=recorded.status, external_id=product.external_id,
+                      preview_url=product.preview_url, reason=recorded.reason,
+                      variants_on_product=len(product.variants),
+                      variants_connected=sum(v.connection_status == "connected" for v in product.variants))
+
+    # Every product's variants in one batch: the storefront shows sizes and prices while Gelato publishes.
+    db.replace_artwork_variants(variants_by_product)
+    rows = list(results.values())
+    titles = {choice.id: templates[choice.id].title for choice in seller.templates}
+    status, reason = artwork_outcome(db.products_for(artwork.artwork_id), titles)
+    db.set_artwork_status(artwork.artwork_id, status, reason)
+    frame = pd.DataFrame(rows)
+    metadata = {
+        "outcome": "ok" if status != "failed" else "failed",
+        "artwork_status": status,
+        "products_live": int((frame["status"] == "active").sum()),
+        "products_handed_over": int(frame["status"].isin(["created", "publishing"]).sum()),
+        "products_skipped": int((frame["status"] == "skipped").sum()),
+        "products_failed": int((frame["status"] == "publishing_error").sum()),
+        "products": table(frame),
+        "links": MetadataValue.md(product_links(rows)),
+    }
+    if status == "failed":
+        raise Failure(f"no product went live: {reason}", metadata={"products": table(frame)}, allow_retries=False)
+    return frame, metadata
+
+
 @asset(partitions_def=artworks_partitions, group_name="publishing", kinds={"gelato"}, pool=GELATO_POOL,
-       retry_policy=gelato_retry, code_version="3", deps=["prices"])
-def published_products(context: AssetExecutionContext, artworks: Artwork, variants: pd.DataFrame, metadata: Listing,
+       retry_policy=gelato_retry, code_version="3", deps=["prices"],
+       ins={name: AssetIn(metadata={"allow_missing_partitions": True}) for name in ("artworks", "variants", "metadata")},
+       backfill_policy=BackfillPolicy.multi_run(max_partitions_per_run=MAX_BATCH_SIZE),
+       check_specs=[PRODUCTS_CHECK])
+def published_products(context: AssetExecutionContext, artworks, variants, metadata,
                        templates: dict[str, Template], gelato: GelatoResource,
-                       storage: StorageResource, catalog: CatalogResource, settings: SettingsResource) -> pd.DataFrame:
+                       storage: StorageResource, catalog: CatalogResource, settings: SettingsResource):
     """The artwork's products in the seller's Gelato-connected store, one per printable template.
 
     Each is created from its template exactly once: the intent is recorded before the call, and
@@ -75,93 +180,44 @@ def published_products(context: AssetExecutionContext, artworks: Artwork, varian
     `product_status_sensor` follows each product through created → publishing → active (with
     the marketplace listing id) or publishing_error, and records each transition on this
     partition as an observation. A product Gelato deleted, or whose template changed, is
-    replaced when the partition is materialized again."""
-    seller, db = settings.load(), catalog.open()
-    prices = db.current_prices([artworks.artwork_id])  # what `prices` stored for this artwork
-    file_url = storage.open().print_file_url(artworks.print_path)
-    results: dict[str, dict] = {}
-    variants_by_product: dict[str, list[VariantRow]] = {}
-    with gelato.client() as client:
-        for choice in seller.templates:
-            template = templates[choice.id]
-            template_variants = variants[variants["template_id"] == choice.id]
-            product_id = product_id_for(artworks.artwork_id, choice.id)
-            publishable = bool(template_variants["template_publishable"].iloc[0])
-            title = metadata.product_titles.get(choice.id) or metadata.title
-            result = results[product_id] = {
-                "template": template.title, "template_id": choice.id, "product_id": product_id,
-                "gelato_product_id": None, "status": "skipped", "external_id": None,
-                "reason": template_variants["template_reason"].iloc[0] or None,
-                "variants_expected": len(template.variants), "variants_on_product": 0, "variants_connected": 0,
-                "preview_url": None,
-            }
-            row = ProductRow(id=product_id, artwork_id=artworks.artwork_id, template_id=choice.id,
-                             user_id=artworks.owner, status="skipped", reason=result["reason"], title=title,
-                             description=metadata.description_html, tags=metadata.tags)
-            if not publishable:
-                db.upsert_product(row)
-                variants_by_product[product_id] = variant_rows(product_id, template_variants, prices, seller, None)
-                continue
-            existing = db.get_product(product_id)
-            if existing and existing.republish_reason and existing.gelato_product_id:
-                retire_outdated(client, db, seller.store_id, existing)  # deleted in Gelato, or its template changed
-                existing = db.get_product(product_id)
-            elif is_outdated(existing, artworks.sha256):
-                if not seller.replace_on_new_version:
-                    result.update(status=existing.status, gelato_product_id=existing.gelato_product_id,
-                                  reason="the artwork changed; the store keeps the previous version "
-                                         "(replace_on_new_version is off)")
-                    continue
-                retire_outdated(client, db, seller.store_id, existing)
-                existing = db.get_product(product_id)
-            db.upsert_product(row.model_copy(update={"status": existing.status if existing else "pending",
-                                                     "reason": None}))
-            body = create_body(template, title=title, description=metadata.description_html, tags=metadata.tags,
-                               file_url=file_url, fit_method=seller.print_rules_for(choice.id).fit_method,
-                               placeholders=choice.placeholders, product_type=choice.product_type,
-                               visible=seller.visible_in_store)
-            try:
-                product = ensure_created(client, db, seller.store_id, row, body,
-                                         [v.title for v in template.variants], artworks.sha256, seller.publishing)
-            except GelatoClientError as refused:
-                result.update(status="publishing_error", reason=str(refused))
-                continue
-            except GelatoAmbiguousCreate as unsure:
-                context.log.warning(f"{template.title}: {unsure}; looking in the store before any new create")
-                raise RetryRequested(max_retries=5, seconds_to_wait=seller.publishing.ambiguous_retry_seconds + 1) \
-                    from unsure
-            except CreateInProgress as busy:
-                raise RetryRequested(max_retries=5, seconds_to_wait=busy.retry_after) from busy
-            # The first status, and the first poll scheduled; the sensor takes it from here.
-            claimed = db.get_product(product_id)
-            first = changed_fields(claimed, status_fields(claimed, product, seller.publishing, now()))
-            db.update_product(product_id, **first)
-            recorded = claimed.model_copy(update=first)
-            variants_by_product[product_id] = variant_rows(product_id, template_variants, prices, seller, product)
-            result.update(gelato_product_id=product.id, status=recorded.status, external_id=product.external_id,
-                          preview_url=product.preview_url, reason=recorded.reason,
-                          variants_on_product=len(product.variants),
-                          variants_connected=sum(v.connection_status == "connected" for v in product.variants))
-        calls = dict(client.calls)
+    replaced when the partition is materialized again. A batch publishes
+    `publishing.create_concurrency` artworks at a time; an artwork whose create was ambiguous is
+    looked at again when the step retries, after the others are done."""
+    seller, db, bucket = settings.load(), catalog.open(), storage.open()
+    uploads, fits, listings = by_artwork(context, artworks), by_artwork(context, variants), by_artwork(context, metadata)
+    batch = ArtworkBatch(context, "published_products")
+    batch.skipped_upstream(listings)
+    waits: list[float] = []
+    started = time.monotonic()
 
-    # Every product's variants in one batch: the storefront shows sizes and prices while Gelato publishes.
-    db.replace_artwork_variants(variants_by_product)
-    rows = list(results.values())
-    titles = {choice.id: templates[choice.id].title for choice in seller.templates}
-    status, reason = artwork_outcome(db.products_for(artworks.artwork_id), titles)
-    db.set_artwork_status(artworks.artwork_id, status, reason)
-    frame = pd.DataFrame(rows)
-    context.add_output_metadata({
-        "artwork_status": status,
-        "products_live": int((frame["status"] == "active").sum()),
-        "products_handed_over": int(frame["status"].isin(["created", "publishing"]).sum()),
-        "products_skipped": int((frame["status"] == "skipped").sum()),
-        "products_failed": int((frame["status"] == "publishing_error").sum()),
+    with gelato.client() as client:
+        def publish(key: str) -> None:
+            def work():
+                try:
+                    frame, figures = publish_one(context, client, db, seller, templates, uploads[key], fits[key],
+                                                 listings[key], bucket.print_file_url(uploads[key].print_path))
+                except RetryLater as later:
+                    waits.append(later.seconds)
+                    return None
+                batch.note(key, figures)
+                return frame
+            batch.run(key, work)
+
+        with ThreadPoolExecutor(max_workers=seller.publishing.create_concurrency,
+                                thread_name_prefix="gelato-create") as pool:
+            list(pool.map(publish, list(listings)))
+        calls = dict(client.calls)
+    waiting = [key for key, frame in batch.done.items() if frame is None]
+    for key in waiting:
+        batch.done.pop(key)
+    run_figures = {
         "gelato_calls": sum(calls.values()),
         "gelato_calls_by_endpoint": MetadataValue.json(calls),
-        "products": table(frame),
-        "links": MetadataValue.md(product_links(rows)),
-    })
-    if status == "failed":
-        raise Failure(f"no product went live: {reason}", allow_retries=False)
-    return frame
+        "gelato_seconds": round(time.monotonic() - started, 2),
+        "artworks_in_run": len(batch.keys),
+    }
+    if waits:
+        context.log.info(f"{len(waiting)} artworks wait for an earlier or ambiguous create; the step retries "
+                         f"in {max(waits):.0f} s")
+        raise RetryRequested(max_retries=5, seconds_to_wait=max(waits))
+    yield from batch.results(products_check(batch.done), metadata=run_figures)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Literal, Mapping, Sequence
 
 import pandas as pd
 
+from pod_pipeline.catalog.funnel import FunnelDay
 from pod_pipeline.catalog.rows import ArtworkRow, ProductRow, VariantRow, WebhookEvent
 
 
@@ -21,6 +23,17 @@ class Catalog(ABC):
 
     @abstractmethod
     def get_artwork(self, artwork_id: str) -> ArtworkRow | None: ...
+
+    # -- the funnel (operations; see catalog/funnel.py for what each stage means) ---------------
+    @abstractmethod
+    def funnel_counts(self, since: datetime, bucket: Literal["day"] = "day") -> list[FunnelDay]:
+        """Artworks created at or after `since`, per UTC day of creation (days without uploads
+        are absent): how many reached each funnel stage, and running totals from the first day."""
+
+    @abstractmethod
+    def stuck_artworks(self, statuses: Sequence[str], updated_before: datetime, limit: int = 100) -> list[ArtworkRow]:
+        """Artworks in one of `statuses` whose row has not changed since `updated_before`,
+        longest waiting first, at most `limit`."""
 
     @abstractmethod
     def upsert_product(self, row: ProductRow) -> None:

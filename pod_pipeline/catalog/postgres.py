@@ -34,12 +34,14 @@ from __future__ import annotations
 
 import os
 import threading
+from datetime import datetime
 from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 import psycopg2
 from psycopg2.extras import Json
 
 from pod_pipeline.catalog.base import Catalog
+from pod_pipeline.catalog.funnel import FunnelDay, check_bucket, funnel_sql, utc
 from pod_pipeline.catalog.ids import is_uuid, require_uuid
 from pod_pipeline.catalog.postgres_prices import PostgresPriceRows
 from pod_pipeline.catalog.rows import (
@@ -103,6 +105,9 @@ with claimed as (
 select create_attempts from claimed
 """
 _FOLLOWED = "(" + ", ".join(f"'{s}'" for s in FOLLOWED_STATUSES) + ")"
+# Days in UTC whatever the session's time zone; created_at is served by artwork_created_at_idx.
+_FUNNEL = funnel_sql(schema="public.", artworks="public.artwork a", created_at="a.created_at",
+                     day="(a.created_at at time zone 'UTC')::date", since="%(since)s")
 
 
 class PostgresCatalog(PostgresPriceRows, Catalog):
@@ -186,6 +191,17 @@ class PostgresCatalog(PostgresPriceRows, Catalog):
     def get_artwork(self, artwork_id: str) -> ArtworkRow | None:
         found = self._fetch(_select("artwork", _ARTWORK_COLUMNS) + " where id = %s", (artwork_id,))
         return ArtworkRow.model_validate(dict(zip(_ARTWORK_COLUMNS, found))) if found else None
+
+    # -- the funnel --------------------------------------------------------------------------
+    def funnel_counts(self, since: datetime, bucket: str = "day") -> list[FunnelDay]:
+        check_bucket(bucket)
+        rows = self._fetch(_FUNNEL, {"since": utc(since)}, many=True)
+        return [FunnelDay.from_row(r) for r in rows]
+
+    def stuck_artworks(self, statuses: Sequence[str], updated_before: datetime, limit: int = 100) -> list[ArtworkRow]:
+        rows = self._fetch(_select("artwork", _ARTWORK_COLUMNS) + " where status = any(%s) and updated_at < %s "
+                           "order by updated_at, id limit %s", (list(statuses), utc(updated_before), limit), many=True)
+        return [ArtworkRow.model_validate(dict(zip(_ARTWORK_COLUMNS, r))) for r in rows]
 
     # -- products ----------------------------------------------------------------------------
     def upsert_product(self, row: ProductRow) -> None:

@@ -14,6 +14,7 @@ from typing import Any, Iterator, Mapping, Sequence
 import pandas as pd
 
 from pod_pipeline.catalog.base import Catalog
+from pod_pipeline.catalog.funnel import FunnelDay, check_bucket, funnel_sql, utc
 from pod_pipeline.catalog.prices import (
     PRICE_KEY,
     PRICE_STORED,
@@ -69,6 +70,10 @@ create table if not exists gelato_event (
   received_at text not null, processed_at text
 );
 create index if not exists gelato_event_unprocessed on gelato_event(received_at) where processed_at is null;
+create table if not exists api_rate_limit (
+  api text primary key, tokens real not null, refilled_at real not null,
+  rate_per_second real not null, burst real not null
+);
 """
 
 # Columns added after the first release, as the Postgres migrations add them.
@@ -77,6 +82,40 @@ _ADDED_PRODUCT_COLUMNS = {"artwork_checksum": "text", "lease_until": "text", "ne
 _ARTWORK_COLUMNS = list(ArtworkRow.model_fields)
 _PRODUCT_COLUMNS = list(ProductRow.model_fields)
 _VARIANT_COLUMNS = list(VariantRow.model_fields)
+
+# The upload day the funnel counts by (Postgres: `artwork.created_at`, from its first migration).
+# Kept beside `artwork` rather than in it, so artwork rows read exactly as before; a trigger
+# stamps each new artwork with its first `updated_at`. Artworks made before this table existed
+# take their last `updated_at`, the closest time they still have.
+_ARTWORK_CREATED = (
+    "create table artwork_created (artwork_id text primary key references artwork(id) on delete cascade, "
+    "created_at text not null)",
+    "create index artwork_created_at on artwork_created(created_at)",
+    "create index if not exists artwork_status_updated on artwork(status, updated_at)",
+    "create trigger artwork_stamp_created after insert on artwork begin "
+    "insert or ignore into artwork_created (artwork_id, created_at) values (new.id, new.updated_at); end",
+    "insert into artwork_created (artwork_id, created_at) select id, updated_at from artwork",
+)
+
+# created_at is ISO-8601 UTC text: it compares in time order, and date() reads its day.
+_FUNNEL = funnel_sql(schema="", artworks="artwork_created c join artwork a on a.id = c.artwork_id",
+                     created_at="c.created_at", day="date(c.created_at)", since="?")
+
+
+def _add_artwork_created(path: Path) -> None:
+    # One transaction: of two processes opening a new file at once, one adds it, the other sees it.
+    exists = "select 1 from sqlite_master where type='table' and name='artwork_created'"
+    db = sqlite3.connect(path, timeout=30, isolation_level=None)
+    try:
+        if db.execute(exists).fetchone():  # the usual case, without taking the write lock
+            return
+        db.execute("begin immediate")
+        if not db.execute(exists).fetchone():
+            for statement in _ARTWORK_CREATED:
+                db.execute(statement)
+        db.execute("commit")
+    finally:
+        db.close()
 
 
 def _to_sql(value: Any) -> Any:
@@ -112,6 +151,7 @@ class SqliteCatalog(Catalog):
                     db.execute(f"alter table product add column {column} {kind}")
         finally:
             db.close()
+        _add_artwork_created(self.path)
 
     @contextmanager
     def _tx(self, write: bool = True) -> Iterator[sqlite3.Connection]:
@@ -151,6 +191,22 @@ class SqliteCatalog(Catalog):
         with self._tx(write=False) as db:
             found = db.execute("select * from artwork where id=?", (artwork_id,)).fetchone()
         return ArtworkRow.model_validate(dict(found)) if found else None
+
+    # -- the funnel --------------------------------------------------------------------------
+    def funnel_counts(self, since: datetime, bucket: str = "day") -> list[FunnelDay]:
+        check_bucket(bucket)
+        with self._tx(write=False) as db:
+            rows = db.execute(_FUNNEL, (utc(since).isoformat(),)).fetchall()
+        return [FunnelDay.from_row(tuple(r)) for r in rows]
+
+    def stuck_artworks(self, statuses: Sequence[str], updated_before: datetime, limit: int = 100) -> list[ArtworkRow]:
+        wanted = list(statuses)
+        with self._tx(write=False) as db:
+            rows = db.execute(
+                f"select {', '.join(_ARTWORK_COLUMNS)} from artwork where status in ({', '.join('?' * len(wanted))}) "
+                "and updated_at < ? order by updated_at, id limit ?",
+                [*wanted, utc(updated_before).isoformat(), limit]).fetchall()
+        return [ArtworkRow.model_validate(dict(r)) for r in rows]
 
     # -- products ----------------------------------------------------------------------------
     def upsert_product(self, row: ProductRow) -> None:

@@ -3,7 +3,8 @@
 Reads are retried with exponential backoff and full jitter on 429, 5xx and network errors,
 honouring Retry-After. The create POST is sent exactly once: Gelato has no idempotency key, so a
 blind retry can publish a duplicate product. Its ambiguous failures surface as
-`GelatoAmbiguousCreate` for the caller's reconcile path.
+`GelatoAmbiguousCreate` for the caller's reconcile path. Every attempt first waits for a slot in
+the request budget shared with the other workers (`pod_pipeline.ratelimit`), when one is set.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pod_pipeline.gelato.errors import (
 )
 from pod_pipeline.gelato.models import CreateFromTemplate, PriceTier, StoreProduct, Template
 from pod_pipeline.gelato.backoff import wait_backoff_or_retry_after
+from pod_pipeline.ratelimit import GELATO, NO_LIMIT, RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +86,8 @@ class GelatoClient:
 
     def __init__(self, api_key: str, *, ecommerce_url: str = ECOMMERCE_URL, product_url: str = PRODUCT_URL,
                  timeout_seconds: float = 30.0, max_attempts: int = 5, backoff_base_seconds: float = 0.5,
-                 backoff_max_seconds: float = 30.0, transport: httpx.BaseTransport | None = None):
+                 backoff_max_seconds: float = 30.0, transport: httpx.BaseTransport | None = None,
+                 rate_limiter: RateLimiter = NO_LIMIT):
         if not api_key:
             raise ValueError("a Gelato API key is required (GELATO_API_KEY)")
         self._ecommerce_url = ecommerce_url.rstrip("/")
@@ -97,6 +100,7 @@ class GelatoClient:
         self._max_attempts = max_attempts
         self._backoff_base = backoff_base_seconds
         self._backoff_max = backoff_max_seconds
+        self._rate_limiter = rate_limiter
         self.calls: Counter[str] = Counter()
         self.retries = 0
 
@@ -111,6 +115,9 @@ class GelatoClient:
 
     # -- transport -------------------------------------------------------------------------
     def _send_once(self, method: str, url: str, *, label: str, **kwargs: Any) -> httpx.Response:
+        # Every attempt spends from the budget shared with the other workers: a retry is a
+        # request like any other to Gelato's limit.
+        self._rate_limiter.acquire(GELATO)
         self.calls[label] += 1
         try:
             response = self._http.request(method, url, **kwargs)

@@ -24,6 +24,7 @@ from dagster import (
 from pod_pipeline.following import Follower, FollowReport
 from pod_pipeline.gelato.resource import GelatoResource
 from pod_pipeline.jobs import refresh_gelato_cache_job
+from pod_pipeline.observability.sentry import report_errors
 from pod_pipeline.resources import CatalogResource, SettingsResource
 from pod_pipeline.ui_metadata import table
 
@@ -75,7 +76,8 @@ def product_status_sensor(context: SensorEvaluationContext, gelato: GelatoResour
             return {}
         return {template_id: template.title for template_id, template in cached.items()}
 
-    with gelato.client() as client:
+    # Dagster only logs a failed tick: report it (tagged with the product it failed on) when Sentry is on.
+    with report_errors(sensor="product_status_sensor"), gelato.client() as client:
         report = Follower(catalog.open(), client, seller.store_id, seller.publishing,
                           template_titles=template_titles).tick()
         calls = sum(client.calls.values())

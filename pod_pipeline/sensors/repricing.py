@@ -24,6 +24,7 @@ from dagster import (
 )
 
 from pod_pipeline.jobs import reprice_catalog_job, reprice_prices_job
+from pod_pipeline.observability import with_run_logger
 from pod_pipeline.partitions import DRY_RUN_TAG, REPRICE_RUN_SIZE, REPRICE_TAG, artworks_partitions
 from pod_pipeline.settings import SettingsError, load_settings
 
@@ -48,6 +49,7 @@ def range_requests(keys: list[str], reprice_id: str, dry_run: bool, size: int = 
         requests.append(RunRequest(
             run_key=f"{reprice_id}:{chunk[0]}..{chunk[-1]}",
             job_name=reprice_prices_job.name,
+            run_config=with_run_logger(),
             tags={RANGE_START_TAG: chunk[0], RANGE_END_TAG: chunk[-1], REPRICE_TAG: reprice_id,
                   DRY_RUN_TAG: str(dry_run).lower()},
         ))
@@ -61,7 +63,7 @@ def build_reprice_schedule(cron: str):
     def reprice_schedule(context: ScheduleEvaluationContext):
         seller = load_settings()
         reprice_id = f"reprice-{context.scheduled_execution_time:%Y-%m-%dT%H%M}"
-        return RunRequest(run_key=reprice_id, tags={REPRICE_TAG: reprice_id,
+        return RunRequest(run_key=reprice_id, run_config=with_run_logger(), tags={REPRICE_TAG: reprice_id,
                                                     DRY_RUN_TAG: str(seller.pricing.repricing.dry_run).lower()})
     return reprice_schedule
 

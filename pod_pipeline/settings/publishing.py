@@ -30,6 +30,10 @@ class PublishingSettings(BaseModel):
         description="Products the status sensor looks at per tick (bounded: a tick times out at 60 s).")
     check_concurrency: int = Field(
         default=4, ge=1, le=32, description="Concurrent status GETs the sensor sends to Gelato.")
+    create_concurrency: int = Field(
+        default=4, ge=1, le=32,
+        description="Artworks a publishing run sends to Gelato at once (a batch run publishes many); "
+        "each sends its creates one at a time. Runs in the gelato_api pool multiply it.")
 
     @model_validator(mode="after")
     def _intervals_make_sense(self) -> "PublishingSettings":

@@ -26,6 +26,7 @@ from starlette.routing import Route
 from starlette.schemas import SchemaGenerator
 
 from pod_pipeline.catalog.base import Catalog
+from pod_pipeline.observability.context import log_context
 from pod_pipeline.webhooks.events import StoreProductEvent, TemplateEvent, is_dashboard_test
 
 log = logging.getLogger(__name__)
@@ -100,10 +101,11 @@ def create_webhook_app(open_catalog: Callable[[], Catalog], secret: str, header_
             problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in error.errors()[:5])
             return _refuse(400, f"not a known Gelato event: {problems}")
         product_id = getattr(event, "store_product_id", None)
-        # The catalog call blocks (a database round trip): off the event loop.
-        if not await run_in_threadpool(catalog.record_webhook_event, event.id, event.event, product_id, payload):
-            return JSONResponse({"duplicate": event.id})
-        log.info("stored %s %s (product %s)", event.event, event.id, product_id)
+        with log_context(gelato_product_id=product_id):
+            # The catalog call blocks (a database round trip): off the event loop.
+            if not await run_in_threadpool(catalog.record_webhook_event, event.id, event.event, product_id, payload):
+                return JSONResponse({"duplicate": event.id})
+            log.info("stored %s %s (product %s)", event.event, event.id, product_id)
         return JSONResponse({"stored": event.id}, status_code=202)
 
     async def health(request: Request) -> JSONResponse:

@@ -1,7 +1,8 @@
 import pytest
 from dagster import AssetMaterialization, DagsterInstance, SensorResult, SkipReason, build_sensor_context
 
-from pod_pipeline.resources import StorageResource
+from pod_pipeline.catalog.rows import ArtworkRow
+from pod_pipeline.resources import CatalogResource, StorageResource
 from pod_pipeline.sensors import uploads
 from pod_pipeline.sensors.uploads import upload_sensor
 
@@ -17,9 +18,14 @@ def cache_ready(instance):
         instance.report_runless_asset_event(AssetMaterialization(key))
 
 
+def catalog_of(bucket):
+    return CatalogResource(url=f"sqlite:///{bucket.parent / (bucket.name + '-catalog.db')}")  # outside the bucket
+
+
 def tick(instance, bucket, cursor=None):
     context = build_sensor_context(instance=instance, cursor=cursor,
-                                   resources={"storage": StorageResource(local_root=str(bucket))})
+                                   resources={"storage": StorageResource(local_root=str(bucket)),
+                                              "catalog": catalog_of(bucket)})
     return upload_sensor(context)
 
 
@@ -37,23 +43,48 @@ def test_first_tick_fills_the_gelato_cache_before_any_artwork(instance, tmp_path
     assert not result.dynamic_partitions_requests and result.cursor is None
 
 
-def test_new_uploads_become_partitions_and_runs_once(instance, tmp_path):
+def test_new_uploads_become_partitions_and_one_batch(instance, tmp_path):
     cache_ready(instance)
     upload(tmp_path, "a.png")
     upload(tmp_path, "b.png")
     first = tick(instance, tmp_path)
-    keys = sorted(first.dynamic_partitions_requests[0].partition_keys)
-    assert len(keys) == 2 and sorted(r.partition_key for r in first.run_requests) == keys
-    assert all(r.tags["pod/upload_path"].startswith("user-1/") for r in first.run_requests)
+    keys = list(first.dynamic_partitions_requests[0].partition_keys)
+    [batch] = first.run_requests
+    assert len(keys) == 2 and batch.partition_key is None
+    assert (batch.tags["dagster/asset_partition_range_start"], batch.tags["dagster/asset_partition_range_end"]) \
+        == (keys[0], keys[-1])
+    paths = batch.run_config["ops"]["artworks"]["config"]["paths"]
+    assert sorted(paths) == sorted(keys) and all(p.startswith("user-1/") for p in paths.values())
 
     assert isinstance(tick(instance, tmp_path, first.cursor), SkipReason)
 
-    # A re-delivered batch (cursor lost) asks for the same run keys, which Dagster deduplicates,
-    # and adds no partition twice.
-    instance.add_dynamic_partitions("artworks", keys)
+    # A re-delivered batch (cursor lost) before any run: the same batch key, which Dagster deduplicates.
     again = tick(instance, tmp_path, None)
-    assert {r.run_key for r in again.run_requests} == {r.run_key for r in first.run_requests}
-    assert not again.dynamic_partitions_requests
+    assert [r.run_key for r in again.run_requests] == [batch.run_key]
+
+    # Once the partitions exist and the catalog has seen those versions, a re-delivery asks for nothing,
+    # and a new version of one artwork gets a run of its own.
+    instance.add_dynamic_partitions("artworks", keys)
+    catalog = catalog_of(tmp_path).open()
+    scanned, _ = StorageResource(local_root=str(tmp_path)).open().scan(None, 10)
+    for found in scanned:
+        catalog.upsert_artwork(ArtworkRow(id=found.artwork_id, user_id="user-1", path=found.path,
+                                          version=found.version, size_bytes=found.size, status="published"))
+    redelivered = tick(instance, tmp_path, None)
+    assert not redelivered.run_requests and not redelivered.dynamic_partitions_requests
+    upload(tmp_path, "a.png", b"new bytes")
+    [single] = tick(instance, tmp_path, first.cursor).run_requests
+    assert single.tags["pod/upload_path"] == "user-1/a.png" and single.partition_key in keys
+
+
+def test_a_burst_is_cut_into_batches_of_pod_batch_size(instance, tmp_path, monkeypatch):
+    cache_ready(instance)
+    monkeypatch.setenv("POD_BATCH_SIZE", "2")
+    for i in range(5):
+        upload(tmp_path, f"art-{i}.png")
+    result = tick(instance, tmp_path)
+    sizes = [int(r.tags.get("pod/batch_size", 1)) for r in result.run_requests]
+    assert sizes == [2, 2, 1] and result.run_requests[-1].partition_key is not None
 
 
 def test_work_per_tick_is_bounded(instance, tmp_path, monkeypatch):
@@ -64,7 +95,9 @@ def test_work_per_tick_is_bounded(instance, tmp_path, monkeypatch):
     seen, cursor = [], None
     for _ in range(3):
         result = tick(instance, tmp_path, cursor)
-        assert len(result.run_requests) <= 2
-        seen += [r.partition_key for r in result.run_requests]
+        [batch] = result.run_requests
+        paths = batch.run_config["ops"]["artworks"]["config"]["paths"] if batch.run_config else {batch.partition_key: 1}
+        assert len(paths) <= 2
+        seen += list(paths)
         cursor = result.cursor
     assert len(set(seen)) == 5

@@ -19,6 +19,7 @@ from pod_pipeline.listing.claude.cache import CachedCopywriter
 from pod_pipeline.listing.claude.writer import ClaudeCopywriter
 from pod_pipeline.listing.copywriter import CopyResult
 from pod_pipeline.listing.model import CopyRequest
+from pod_pipeline.ratelimit import ANTHROPIC
 
 BATCH_PRICE_FACTOR = 0.5
 _CUSTOM_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -39,6 +40,7 @@ def submit(writer: ClaudeCopywriter, requests: Mapping[str, CopyRequest]) -> str
         if not _CUSTOM_ID.match(custom_id):
             raise ValueError(f"custom_id {custom_id!r} must be 1-64 characters of [A-Za-z0-9_-]")
     rows = [{"custom_id": cid, "params": writer.params(writer.first_messages(req))} for cid, req in requests.items()]
+    writer.rate_limiter.acquire(ANTHROPIC)
     return writer.client.messages.batches.create(requests=rows).id
 
 

@@ -23,6 +23,7 @@ from pod_pipeline.listing.claude.prompt import (
 from pod_pipeline.listing.copywriter import CopyRejected, CopyResult, CopywriterConfigError, effective_rules
 from pod_pipeline.listing.model import CopyRequest, Listing
 from pod_pipeline.listing.rules import listing_violations, repair_listing
+from pod_pipeline.ratelimit import ANTHROPIC, NO_LIMIT, RateLimiter
 from pod_pipeline.settings.model import ListingRules
 
 # List prices in USD per million tokens (input, output), late 2026. Keyed by model id; dated
@@ -82,9 +83,13 @@ class ClaudeCopywriter:
         rules: ListingRules,
         prompt_version: str = PROMPT_VERSION,
         max_tokens: int = DEFAULT_MAX_TOKENS,
+        rate_limiter: RateLimiter = NO_LIMIT,
     ) -> None:
         self.client, self.model, self.rules = client, model, rules
         self.prompt_version, self.max_tokens = prompt_version, max_tokens
+        # The request budget shared with the other workers; the SDK's own retries of a call are
+        # paced by the API's retry-after instead.
+        self.rate_limiter = rate_limiter
 
     def write(self, request: CopyRequest) -> CopyResult:
         rules = effective_rules(self.rules, request)
@@ -139,6 +144,7 @@ class ClaudeCopywriter:
         return result.model_copy(update={"cost_usd": round(result.cost_usd * price_factor, 8)})
 
     def _ask(self, messages: list[dict], rules: ListingRules, usage: _Usage) -> _Reply:
+        self.rate_limiter.acquire(ANTHROPIC)
         try:
             message = self.client.messages.create(**self.params(messages))
         except anthropic.APIStatusError as error:

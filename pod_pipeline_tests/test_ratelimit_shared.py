@@ -1,0 +1,92 @@
+"""One budget shared by separate processes through the catalog database: real PostgreSQL (the
+`database_url` fixture, migrated) and a SQLite catalog file."""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+
+import psycopg2
+import pytest
+
+from pod_pipeline.ratelimit import GELATO, Limit, RateLimiter, RateLimitTimeout, backend_for
+from pod_pipeline.ratelimit.postgres import PostgresBuckets
+from pod_pipeline.ratelimit.sqlite import SqliteBuckets
+from pod_pipeline_tests.ratelimit_bounds import assert_within_budget
+
+LIMIT = Limit(rate_per_second=10, burst=5)
+WORKERS, SECONDS = 4, 1.5
+
+
+def _hammer(url: str, start_at: float, stop_at: float) -> list[float]:
+    """A worker that calls as fast as the budget lets it; returns when each call would start."""
+    limiter = RateLimiter(backend_for(url), {GELATO: LIMIT})
+    time.sleep(max(0.0, start_at - time.time()))
+    started = []
+    while True:
+        limiter.acquire(GELATO)
+        now = time.time()
+        if now >= stop_at:
+            return started
+        started.append(now)
+
+
+@pytest.fixture(params=["postgres", "sqlite"])
+def catalog_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'catalog.db'}"
+    return request.getfixturevalue("database_url")
+
+
+def test_processes_hammering_one_bucket_never_exceed_rate_times_time_plus_burst(catalog_url):
+    parent = RateLimiter(backend_for(catalog_url), {GELATO: LIMIT})
+    parent.acquire(GELATO)  # the workers inherit an open connection: each must open its own
+    start_at = time.time() + 0.5  # every worker forked and connected (and the bucket full again)
+    stop_at = start_at + SECONDS
+    with multiprocessing.get_context("fork").Pool(WORKERS) as pool:
+        per_worker = pool.starmap(_hammer, [(catalog_url, start_at, stop_at)] * WORKERS)
+    parent.acquire(GELATO)  # and the parent's connection survived them
+    started = sorted(t for times in per_worker for t in times)
+    assert all(per_worker), "every worker got some of the budget"
+    assert_within_budget(started, LIMIT, slack_seconds=0.1)
+    most = LIMIT.burst + LIMIT.rate_per_second * SECONDS
+    # Unlimited, four busy loops would make thousands of calls: the budget is what held them back.
+    assert len(started) >= 0.8 * most, f"{len(started)} calls of the {most:.0f} the budget allows"
+
+
+@pytest.mark.parametrize("kind", ["postgres", "sqlite"])
+def test_a_refused_caller_takes_nothing_from_the_shared_bucket(kind, request, tmp_path):
+    backend = (PostgresBuckets(request.getfixturevalue("database_url")) if kind == "postgres"
+               else SqliteBuckets(tmp_path / "catalog.db"))
+    # Slow enough that the real time passing between the calls hardly moves the waits.
+    limit = Limit(rate_per_second=0.1, burst=2)
+    waits = [backend.reserve(GELATO, limit, 1, max_wait_seconds=25) for _ in range(5)]
+    assert [w.granted for w in waits] == [True, True, True, True, False]
+    assert [round(w.wait_seconds) for w in waits] == [0, 0, 10, 20, 30]
+    limiter = RateLimiter(backend, {GELATO: limit}, max_wait_seconds=1)
+    with pytest.raises(RateLimitTimeout, match=r"booked (29\.[5-9]|30\.0) s ahead"):
+        limiter.acquire(GELATO)  # still 30 s: neither refusal spent a token
+    backend.close()
+
+
+def test_the_table_is_for_the_pipeline_only(database_url):
+    with psycopg2.connect(database_url) as conn, conn.cursor() as cur:
+        cur.execute("select relrowsecurity from pg_class where oid = 'public.api_rate_limit'::regclass")
+        assert cur.fetchone() == (True,)
+        cur.execute("select count(*) from pg_policies where tablename = 'api_rate_limit'")
+        assert cur.fetchone() == (0,)
+        cur.execute("""select has_table_privilege('authenticated', 'public.api_rate_limit', 'select'),
+                              has_table_privilege('anon', 'public.api_rate_limit', 'select'),
+                              has_table_privilege('service_role', 'public.api_rate_limit', 'update')""")
+        assert cur.fetchone() == (False, False, True)
+    conn.close()
+
+
+def test_postgres_bucket_reports_the_configured_limit_for_the_operator(database_url):
+    backend = PostgresBuckets(database_url)
+    RateLimiter(backend, {GELATO: LIMIT}).acquire(GELATO)
+    backend.close()
+    with psycopg2.connect(database_url) as conn, conn.cursor() as cur:
+        cur.execute("select api, tokens, rate_per_second, burst from public.api_rate_limit")
+        assert cur.fetchall() == [("gelato", LIMIT.burst - 1, LIMIT.rate_per_second, LIMIT.burst)]
+    conn.close()
