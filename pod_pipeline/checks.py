@@ -75,8 +75,10 @@ def print_file_problems(artwork, bucket) -> list[str]:
     return problems
 
 
-def print_file_check(artworks: dict, bucket) -> tuple[AssetCheckResult, dict[str, str]]:
-    problems = {key: print_file_problems(artwork, bucket) for key, artwork in artworks.items()}
+def print_file_check(artworks: dict, bucket, map_each=map) -> tuple[AssetCheckResult, dict[str, str]]:
+    """`map_each`: how to run the fetches (a thread pool's `map` sends them side by side)."""
+    found = map_each(lambda artwork: print_file_problems(artwork, bucket), list(artworks.values()))
+    problems = dict(zip(artworks, found))
     failing = {key: "; ".join(found) for key, found in problems.items() if found}
     return batch_result(PRINT_FILE_CHECK, problems, len(artworks)), failing
 

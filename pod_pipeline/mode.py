@@ -16,6 +16,7 @@ from pod_pipeline.environment import (
     ConfigurationError,
     catalog_resource,
     copywriter_resource,
+    gelato_rate_limit,
     secret,
     storage_resource,
 )
@@ -58,6 +59,7 @@ def build_resources(env: Mapping[str, str] = os.environ) -> dict:
             api_key=env.get("GELATO_API_KEY", SANDBOX_DEFAULT_KEY),
             ecommerce_url=env.get("GELATO_ECOMMERCE_URL", f"{sandbox}/v1"),
             product_url=env.get("GELATO_PRODUCT_URL", f"{sandbox}/v3"),
+            **gelato_rate_limit(env),
         )
     else:
         missing = [name for name in PRODUCTION_REQUIRED if not env.get(name)]
@@ -68,5 +70,6 @@ def build_resources(env: Mapping[str, str] = os.environ) -> dict:
             )
         gelato = GelatoResource(api_key=secret(env, "GELATO_API_KEY"),
                                 ecommerce_url=env.get("GELATO_ECOMMERCE_URL", GelatoResource.model_fields["ecommerce_url"].default),
-                                product_url=env.get("GELATO_PRODUCT_URL", GelatoResource.model_fields["product_url"].default))
+                                product_url=env.get("GELATO_PRODUCT_URL", GelatoResource.model_fields["product_url"].default),
+                                **gelato_rate_limit(env))
     return {**common, "gelato": gelato}

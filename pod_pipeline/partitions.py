@@ -9,6 +9,7 @@ artworks_partitions = DynamicPartitionsDefinition(name="artworks")
 UPLOAD_PATH_TAG = "pod/upload_path"
 UPLOAD_VERSION_TAG = "pod/upload_version"
 GELATO_POOL = "gelato_api"
+ANTHROPIC_POOL = "anthropic_api"  # the copywriter's Claude calls (the offline copywriter makes none)
 
 # Re-pricing: artworks per range run (the `prices` backfill policy and the re-pricing sensor agree
 # on it), and the run tag that makes a re-pricing report without writing.

@@ -9,13 +9,17 @@ import time
 from dagster import Definitions, DagsterInstance, RunsFilter, build_sensor_context
 
 from pod_pipeline.product_status import FOLLOWED_BY_SENSOR
+from pod_pipeline.run_workers import RunWorkers
 
 
 class SensorDriver:
     """Ticks a sensor and executes the runs it requests, as the Dagster daemon would."""
 
-    def __init__(self, defs: Definitions, instance: DagsterInstance, sensor_name: str, log_level: str = "DEBUG"):
+    def __init__(self, defs: Definitions, instance: DagsterInstance, sensor_name: str, log_level: str = "DEBUG",
+                 workers: RunWorkers | None = None):
         self.defs, self.instance = defs, instance
+        self.workers = workers  # given: runs are handed to them and the tick does not wait (as the daemon)
+        self.submitted: set[str] = set()
         # The console logger only; every event still lands in the instance for the UI.
         self.run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
         self.sensor = defs.resolve_sensor_def(sensor_name)
@@ -24,11 +28,13 @@ class SensorDriver:
         self.last_requested = 0  # run requests in the last tick, before run-key deduplication
 
     def _already_ran(self, run_key: str) -> bool:
+        if run_key in self.submitted:
+            return True
         tags = {"dagster/sensor_name": self.sensor.name, "dagster/run_key": run_key}
         return bool(self.instance.get_run_ids(filters=RunsFilter(tags=tags), limit=1))
 
     def tick(self) -> int:
-        """One evaluation; returns how many runs it executed."""
+        """One evaluation; returns how many runs it executed (or handed to the workers)."""
         context = build_sensor_context(instance=self.instance, instance_ref=self.instance.get_ref(),
                                       cursor=self.cursor, definitions=self.defs, resources=self.defs.resources,
                                       sensor_name=self.sensor.name)
@@ -43,12 +49,18 @@ class SensorDriver:
         for request in data.run_requests or []:
             if request.run_key and self._already_ran(request.run_key):
                 continue
-            job = self.defs.resolve_job_def(request.job_name)
             tags = {**request.tags, "dagster/sensor_name": self.sensor.name}
+            run_config = {**(request.run_config or {}), **self.run_config}
             if request.run_key:
                 tags["dagster/run_key"] = request.run_key
+            if self.workers is not None:
+                self.submitted.add(request.run_key or "")
+                self.workers.submit(request.job_name, request.partition_key, tags, run_config)
+                executed += 1
+                continue
+            job = self.defs.resolve_job_def(request.job_name)
             job.execute_in_process(instance=self.instance, partition_key=request.partition_key, tags=tags,
-                                   run_config={**(request.run_config or {}), **self.run_config},
+                                   run_config=run_config,
                                    raise_on_error=False)
             executed += 1
         self.runs_launched += executed

@@ -1,6 +1,8 @@
 """The `artworks` asset: one uploaded file, checked and prepared for print."""
 
+import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -13,6 +15,9 @@ from pod_pipeline.checks import PRINT_FILE_CHECK, print_file_check
 from pod_pipeline.partitions import MAX_BATCH_SIZE, UPLOAD_PATH_TAG, UPLOAD_VERSION_TAG, artworks_partitions
 from pod_pipeline.resources import CatalogResource, SettingsResource, StorageResource
 from pod_pipeline.ui_metadata import thumbnail
+
+# Two at most: a huge upload holds one decoded copy (~550 MiB at 10,000² px, `bench artwork-step`).
+IMAGE_THREADS = min(2, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
@@ -144,13 +149,18 @@ def artworks(context: AssetExecutionContext, config: UploadPaths, storage: Stora
     (`print_file_is_reachable`): an artwork that fails it stops too."""
     bucket, db, rules = storage.open(), catalog.open(), settings.load().print
     batch = ArtworkBatch(context, "artworks")
-    for artwork_id in batch.keys:
-        def work(artwork_id=artwork_id):
+
+    def examine(artwork_id: str) -> None:
+        def work():
             artwork, processed = examine_upload(context, artwork_id, upload_path_for(context, config, db, artwork_id),
                                                 bucket, db, rules)
             batch.note(artwork_id, artwork_metadata(artwork, processed))
             return artwork
         batch.run(artwork_id, work)
-    check, unreachable = print_file_check(batch.done, bucket)
+
+    # Pillow releases the GIL while it decodes, resizes and encodes: a batch uses every core.
+    with ThreadPoolExecutor(max_workers=IMAGE_THREADS, thread_name_prefix="artwork") as pool:
+        list(pool.map(examine, batch.keys))
+        check, unreachable = print_file_check(batch.done, bucket, pool.map)
     batch.hold_back(check, unreachable, lambda key, reason: db.set_artwork_status(key, "failed", reason))
     yield from batch.results(check)

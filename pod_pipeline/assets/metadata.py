@@ -9,7 +9,7 @@ from pod_pipeline.checks import LISTING_CHECK, listing_check
 from pod_pipeline.gelato.models import Template
 from pod_pipeline.listing.copywriter import CopyRejected, CopywriterConfigError
 from pod_pipeline.listing.model import CopyRequest, Listing, ProductBrief
-from pod_pipeline.partitions import MAX_BATCH_SIZE, artworks_partitions
+from pod_pipeline.partitions import ANTHROPIC_POOL, MAX_BATCH_SIZE, artworks_partitions
 from pod_pipeline.resources import CatalogResource, CopywriterResource, SettingsResource
 from pod_pipeline.settings import SellerSettings
 
@@ -76,7 +76,7 @@ def write_listing(writer, request: CopyRequest, db) -> tuple[Listing, object]:
 
 
 @asset(partitions_def=artworks_partitions, group_name="artwork", kinds={"python"}, code_version="1",
-       ins={"artworks": AssetIn(metadata={"allow_missing_partitions": True}),
+       pool=ANTHROPIC_POOL, ins={"artworks": AssetIn(metadata={"allow_missing_partitions": True}),
             "variants": AssetIn(metadata={"allow_missing_partitions": True})},
        backfill_policy=BackfillPolicy.multi_run(max_partitions_per_run=MAX_BATCH_SIZE),
        check_specs=[LISTING_CHECK])

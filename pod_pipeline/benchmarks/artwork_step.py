@@ -17,20 +17,26 @@ from pod_pipeline.storage.base import artwork_id_for
 
 _CHILD = """
 import json, sys, time
+from pathlib import Path
 from dagster import DagsterInstance, materialize
 from pod_pipeline.assets.artworks import artworks
 from pod_pipeline.resources import CatalogResource, SettingsResource, StorageResource
+from pod_pipeline.serving import BackgroundServer
+from pod_pipeline.storage.file_server import BUCKET_MOUNT, create_bucket_app
 bucket, path, key = sys.argv[1:4]
 def status_kib(field):
     # /proc, not getrusage: ru_maxrss survives exec, so a fat parent would leak into the figure.
     with open("/proc/self/status") as status:
         return next(int(line.split()[1]) for line in status if line.startswith(field + ":"))
 baseline = status_kib("VmRSS")
-with DagsterInstance.ephemeral() as instance:
+# The step ends by fetching the print file as Gelato would (print_file_is_reachable): serve the bucket.
+with DagsterInstance.ephemeral() as instance, BackgroundServer(create_bucket_app(Path(bucket))) as server:
     instance.add_dynamic_partitions("artworks", [key])
     started = time.perf_counter()
     result = materialize([artworks], partition_key=key, instance=instance, tags={"pod/upload_path": path},
-                         resources={"storage": StorageResource(local_root=bucket), "settings": SettingsResource(),
+                         resources={"storage": StorageResource(local_root=bucket,
+                                                               public_base_url=server.base_url + BUCKET_MOUNT),
+                                    "settings": SettingsResource(),
                                     "catalog": CatalogResource(url=f"sqlite:///{bucket}/../catalog.db")})
     seconds = time.perf_counter() - started
 peak = status_kib("VmHWM")

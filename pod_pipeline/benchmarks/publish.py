@@ -12,6 +12,8 @@ each product is live — against a fresh sandbox with the same latency and publi
 
 Artworks are small (1400×2000 px) and the print rules relaxed so every template takes every
 artwork: this measures orchestration and Gelato calls; image work is `bench artwork-step`.
+Runs are executed by `--workers` long-lived processes side by side (as the daemon launches
+them), sharing the concurrency so no more calls are in flight than the floor's.
 `--batch-size 1` gives a run per artwork, the design before batches.
 """
 
@@ -38,6 +40,7 @@ from pod_pipeline.gelato.client import GelatoClient
 from pod_pipeline.instance_config import write_embedded_instance
 from pod_pipeline.product_status import is_live
 from pod_pipeline.publishing import create_body
+from pod_pipeline.run_workers import RunWorkers
 from pod_pipeline.sandbox.config import SandboxConfig
 from pod_pipeline.sandbox.server import SandboxServer
 from pod_pipeline.sensor_driver import SensorDriver
@@ -61,11 +64,11 @@ def write_artworks(folder: Path, count: int) -> list[Path]:
     return paths
 
 
-def bench_settings(folder: Path, concurrency: int) -> Path:
+def bench_settings(folder: Path, create_concurrency: int, check_concurrency: int) -> Path:
     settings = yaml.safe_load(DEFAULT_SETTINGS_PATH.read_text())
     settings["print"] = {**settings.get("print", {}), "min_dpi": 30, "target_dpi": 30}
     settings["publishing"] = {**settings["publishing"], "first_check_seconds": 2, "max_check_interval_seconds": 4,
-                              "create_concurrency": concurrency, "check_concurrency": concurrency}
+                              "create_concurrency": create_concurrency, "check_concurrency": check_concurrency}
     path = folder / "settings.yaml"
     path.write_text(yaml.safe_dump(settings))
     return path
@@ -75,7 +78,12 @@ def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def run_pipeline(home: Path, files: list[Path], latency: float, concurrency: int, batch_size: int,
+def worker_peak_rss_mb() -> float:
+    """The largest of the run workers (ended child processes report their peak)."""
+    return round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+
+
+def run_pipeline(home: Path, files: list[Path], latency: float, concurrency: int, batch_size: int, workers: int,
                  timeout_seconds: float) -> dict:
     from dagster import DagsterInstance
 
@@ -92,24 +100,26 @@ def run_pipeline(home: Path, files: list[Path], latency: float, concurrency: int
         env = {"POD_MODE": "demo", "POD_SANDBOX_URL": sandbox.base_url, "GELATO_API_KEY": "sandbox-key",
                "POD_BUCKET_DIR": str(home / "bucket"), "POD_BUCKET_URL": bucket.base_url + BUCKET_MOUNT,
                "POD_CATALOG_URL": f"sqlite:///{home / 'catalog.db'}",
-               "POD_SETTINGS": str(bench_settings(home, concurrency)),
+               # Runs side by side share the concurrency: never more calls in flight than the floor's.
+               "POD_SETTINGS": str(bench_settings(home, max(1, concurrency // workers), concurrency)),
+               "POD_BATCH_SIZE": str(batch_size),
                "POD_COPY_CACHE_DIR": str(home / "copy-cache"), "DAGSTER_HOME": str(home / "dagster")}
         os.environ["POD_BATCH_SIZE"] = str(batch_size)
         defs = build_definitions(env)
-        with DagsterInstance.from_config(str(home / "dagster")) as instance:
-            uploads = SensorDriver(defs, instance, "upload_sensor", log_level="CRITICAL")
-            statuses = SensorDriver(defs, instance, "product_status_sensor", log_level="CRITICAL")
-            uploads.tick()  # the first tick fills the Gelato cache, before the bulk upload lands
+        with DagsterInstance.from_config(str(home / "dagster")) as instance, \
+                RunWorkers(env, str(home / "dagster"), workers) as runners:
+            uploads = SensorDriver(defs, instance, "upload_sensor", log_level="CRITICAL", workers=runners)
+            statuses = SensorDriver(defs, instance, "product_status_sensor", log_level="CRITICAL", workers=runners)
             started = time.monotonic()
             ids = [artwork_id_for(path) for path in put_into_bucket(files, home / "bucket")]
             deadline = started + timeout_seconds
             while time.monotonic() < deadline:
-                executed = uploads.tick() + statuses.tick()
+                uploads.tick()
+                statuses.tick()
                 states = Counter(getattr(catalog.get_artwork(i), "status", "pending") for i in ids)
                 if all(status in FINAL_ARTWORK_STATUSES for status in states.elements()):
                     break
-                if executed == 0:
-                    time.sleep(0.2)
+                time.sleep(0.2)
             wall = time.monotonic() - started
             runs = uploads.runs_launched + statuses.runs_launched
         calls = sandbox.call_counts()
@@ -122,7 +132,7 @@ def run_floor(home: Path, files: list[Path], latency: float, concurrency: int) -
     """The same Gelato calls, straight from the client: templates, prices, creates, status reads."""
     from pod_pipeline.assets.catalog_refresh import unique_price_keys
 
-    seller = load_settings(bench_settings(home, concurrency))
+    seller = load_settings(bench_settings(home, concurrency, concurrency))
     with SandboxServer(SandboxConfig(publish_delay_seconds=PUBLISH_DELAY_SECONDS, latency_seconds=latency)) as sandbox, \
             BackgroundServer(create_bucket_app(home / "floor-bucket")) as bucket, \
             GelatoClient("sandbox-key", ecommerce_url=sandbox.ecommerce_url, product_url=sandbox.product_url) as client, \
@@ -159,12 +169,12 @@ def per_product(calls: dict[str, int], products: int) -> dict[str, float]:
 
 
 def run_publish_bench(artworks: int = 200, latency: float = 0.1, concurrency: int = 4, batch_size: int = 50,
-                      timeout_seconds: float = 3600.0, home: Path | None = None) -> dict:
+                      workers: int = 2, timeout_seconds: float = 3600.0, home: Path | None = None) -> dict:
     logging.getLogger("dagster").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore")
     home = Path(home or tempfile.mkdtemp(prefix="pod-bench-publish-"))
     files = write_artworks(home / "incoming", artworks)
-    pipeline = run_pipeline(home, files, latency, concurrency, batch_size, timeout_seconds)
+    pipeline = run_pipeline(home, files, latency, concurrency, batch_size, workers, timeout_seconds)
     floor = run_floor(home, files, latency, concurrency)
     wall = pipeline["wall_seconds"]
     return {
@@ -178,10 +188,12 @@ def run_publish_bench(artworks: int = 200, latency: float = 0.1, concurrency: in
         "artworks_per_minute": round(artworks / wall * 60, 1),
         "runs": pipeline["runs"],
         "batch_size": batch_size,
+        "run_workers": workers,
         "latency_seconds": latency,
         "concurrency": concurrency,
         "calls_per_product": per_product(pipeline["calls"], pipeline["products"]),
         "floor_calls_per_product": per_product(floor["calls"], floor["products"]),
         "gelato_calls": pipeline["calls"],
-        "peak_rss_mb": peak_rss_mb(),
+        "peak_rss_mb": peak_rss_mb(),  # this process: sensors, sandbox, servers
+        "peak_rss_mb_largest_run_worker": worker_peak_rss_mb(),
     }

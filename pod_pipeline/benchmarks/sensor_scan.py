@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import statistics
+import tempfile
 import time
 
 import psycopg2
@@ -86,27 +87,34 @@ def _plan_outline(plan: str) -> str:
     return " > ".join(nodes)
 
 
+def uploads_in(request) -> int:
+    """Uploads a run request covers: a batch names each artwork's path in its run config."""
+    paths = (request.run_config or {}).get("ops", {}).get("artworks", {}).get("config", {}).get("paths")
+    return len(paths) if paths else 1
+
+
 def _through_upload_sensor(database_url: str, cursor: str | None, expected: int) -> dict:
     from dagster import AssetMaterialization, DagsterInstance, SensorResult, build_sensor_context
 
-    from pod_pipeline.resources import StorageResource
+    from pod_pipeline.resources import CatalogResource, StorageResource
     from pod_pipeline.sensors.uploads import upload_sensor
 
     resource = StorageResource(kind="supabase", supabase_url=UNUSED_SUPABASE_URL, service_role_key=UNUSED_KEY,
                                bucket=BUCKET, database_url=database_url)
     ticks, requested, seconds = 0, 0, []
-    with DagsterInstance.ephemeral() as instance:
+    with DagsterInstance.ephemeral() as instance, tempfile.TemporaryDirectory() as scratch:
+        resources = {"storage": resource, "catalog": CatalogResource(url=f"sqlite:///{scratch}/catalog.db")}
         for key in ("templates", "base_costs"):  # the Gelato cache exists: ticks go straight to uploads
             instance.report_runless_asset_event(AssetMaterialization(key))
         while ticks < expected + 2:
-            context = build_sensor_context(instance=instance, cursor=cursor, resources={"storage": resource})
+            context = build_sensor_context(instance=instance, cursor=cursor, resources=resources)
             started = time.perf_counter()
             result = upload_sensor(context)
             seconds.append(time.perf_counter() - started)
             ticks += 1
             if not isinstance(result, SensorResult) or not result.run_requests:
                 break
-            requested += len(result.run_requests)
+            requested += sum(uploads_in(request) for request in result.run_requests)
             cursor = result.cursor
     return {"sensor_found": requested, "sensor_ticks": ticks, "sensor_first_tick_seconds": round(seconds[0], 4),
             "sensor_seconds": round(sum(seconds), 4)}

@@ -8,15 +8,29 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable, Mapping
 
+from dagster import EnvVar
+
 from pod_pipeline.environment import ConfigurationError, catalog_resource, copywriter_resource, storage_resource
 from pod_pipeline.mode import DEMO, build_resources, current_mode
 from pod_pipeline.settings import DEFAULT_SETTINGS_PATH, SellerSettings, SettingsError, load_settings
 
 # mode.py builds Gelato's resource only inside build_resources, after the other parts: when one
-# of them is broken, Gelato is built alone with embedded stand-ins for the rest, so a bad catalog
-# URL cannot hide a bad Gelato key. Gelato reads POD_MODE, POD_SANDBOX_URL and GELATO_*.
+# of them is broken, Gelato is built again with embedded stand-ins for the rest (and without the
+# copywriter's variables), so a bad catalog URL cannot hide a bad Gelato key.
 _EMBEDDED_PARTS = {"POD_STORAGE": "local", "POD_CATALOG_URL": "sqlite:///unused-by-doctor.db",
                    "POD_COPYWRITER": "offline"}
+
+
+class Resolved:
+    """A resource whose secrets held by variable name (EnvVar) read as their values, as in a run.
+    (Not `process_config_and_initialize`: it makes a throw-away Dagster instance per call.)"""
+
+    def __init__(self, resource: Any):
+        self._resource = resource
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._resource, name)
+        return value.get_value() if isinstance(value, EnvVar) else value
 
 
 class Skip(Exception):
@@ -28,7 +42,7 @@ class DoctorContext:
         self.env = dict(env)  # a snapshot: every check sees the same environment
         self.timeout = float(timeout_seconds)
         self._memo: dict[str, tuple[bool, Any]] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a part may need another (the copywriter needs the mode)
 
     def _once(self, key: str, make: Callable[[], Any]) -> Any:
         with self._lock:
@@ -80,8 +94,7 @@ class DoctorContext:
             resource = self._once(name, make)
         except ConfigurationError:
             raise Skip(f"the {name} configuration is invalid (see configuration)") from None
-        # Resolves secrets held by variable name (EnvVar), as a run does.
-        return resource.process_config_and_initialize()
+        return Resolved(resource)
 
     def storage(self):
         return self._part("storage", lambda: storage_resource(self.env))
@@ -96,11 +109,11 @@ class DoctorContext:
         """Raises ConfigurationError when Gelato's own variables are wrong (e.g. no key in
         production): the Gelato check reports that itself."""
         self.mode()
-        resource = self._once("gelato", self._gelato_resource)
-        return resource.process_config_and_initialize()
+        return Resolved(self._once("gelato", self._gelato_resource))
 
     def _gelato_resource(self):
         try:
             return build_resources(self.env)["gelato"]
         except ConfigurationError:
-            return build_resources({**self.env, **_EMBEDDED_PARTS, "ANTHROPIC_BASE_URL": ""})["gelato"]
+            alone = {k: v for k, v in self.env.items() if not k.startswith(("ANTHROPIC_", "POD_ANTHROPIC_"))}
+            return build_resources({**alone, **_EMBEDDED_PARTS})["gelato"]

@@ -1,6 +1,7 @@
 """The catalog database (reachable, migrated) and the Dagster instance (loadable; Postgres and
-reachable in production). The catalog is only read; loading the Dagster instance does what
-`dagster dev` does on start (it creates Dagster's tables in an empty database)."""
+reachable in production). Databases are only read: an empty Dagster database is reported, not
+loaded (loading creates Dagster's tables). A SQLite instance is loaded as Dagster would, which
+makes its files under DAGSTER_HOME."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ DAEMON_SILENT_SECONDS = 300
 
 def database_label(url: str) -> str:
     """host:port/database of a Postgres URL: never the user or the password."""
+    if "://" not in url:
+        return "the database"  # a key=value connection string
     try:
         parts = urlsplit(url)
         return f"{parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path or ''}"
@@ -139,8 +142,8 @@ def check_dagster(ctx: DoctorContext) -> Finding:
         return fail(f"DAGSTER_HOME {home} is not a folder", f"create it (`mkdir -p {home}`) and put dagster.yaml there")
     config_file = folder / "dagster.yaml"
     if config_file.is_file():
-        if unreachable := _dagster_database_problem(config_file, ctx):
-            return unreachable
+        if finding := _dagster_database_finding(config_file, ctx):
+            return finding
     elif ctx.production:
         return fail(f"no dagster.yaml in {home}: Dagster would keep everything in SQLite files there",
                     "copy the repository's dagster.yaml (Postgres via DAGSTER_PG_URL) into DAGSTER_HOME")
@@ -166,9 +169,10 @@ def check_dagster(ctx: DoctorContext) -> Finding:
     return ok(f"instance {home} on {kind}")
 
 
-def _dagster_database_problem(config_file: Path, ctx: DoctorContext) -> Finding | None:
-    """When dagster.yaml reads DAGSTER_PG_URL: set, and the server answers within the time limit
-    (Dagster's own connection retries would otherwise hang on an unreachable host)."""
+def _dagster_database_finding(config_file: Path, ctx: DoctorContext) -> Finding | None:
+    """When dagster.yaml reads DAGSTER_PG_URL: set, the server answers within the time limit
+    (Dagster's own connection retries would hang on an unreachable host), and Dagster's tables
+    are there. None: go on and load the instance."""
     try:
         config = yaml.safe_load(config_file.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
@@ -181,12 +185,23 @@ def _dagster_database_problem(config_file: Path, ctx: DoctorContext) -> Finding 
                     "set DAGSTER_PG_URL=postgresql://<user>:<password>@<host>:5432/<database> (Dagster's own "
                     "database)")
     try:
-        psycopg2.connect(url, connect_timeout=ctx.connect_timeout, application_name="pod_pipeline doctor").close()
+        conn = psycopg2.connect(url, connect_timeout=ctx.connect_timeout, application_name="pod_pipeline doctor")
     except psycopg2.Error as error:
         return fail(f"cannot connect to Dagster's database {database_label(url)} (DAGSTER_PG_URL): "
                     f"{first_line(error)}",
                     "check DAGSTER_PG_URL (host, port, user, password) and that the database exists "
                     "(`createdb <database>`)")
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select to_regclass('runs') is not null")
+            has_tables = cur.fetchone()[0]
+    finally:
+        conn.close()
+    if not has_tables:
+        # Loading the instance would create them: the doctor leaves that to Dagster.
+        return warn(f"Dagster's database {database_label(url)} (DAGSTER_PG_URL) is reachable but has no Dagster "
+                    "tables yet", "start the daemon or the webserver with this DAGSTER_HOME (they create them), "
+                    "or run `dagster instance migrate`")
     return None
 
 

@@ -87,6 +87,8 @@ class Redactor:
 def _url_secrets(url: str | None) -> list[str]:
     if not url:
         return []
+    if "://" not in url:
+        return [url]  # a key=value connection string (`password=…`): hide all of it
     try:
         parts = urlsplit(url)
         password, user = parts.password, parts.username
@@ -126,5 +128,6 @@ def render_text(results: list[CheckResult], mode: str | None) -> str:
         if r.fix:
             lines.append(f"  {'':<5} {'':<{width}}fix: {r.fix}")
     counts = summary(results)
-    lines += ["", f"{counts[FAIL]} failed, {counts[WARN]} warnings, {counts[OK]} ok, {counts[SKIP]} skipped"]
+    lines += ["", f"{counts[FAIL]} failed, {counts[WARN]} {'warning' if counts[WARN] == 1 else 'warnings'}, "
+                  f"{counts[OK]} ok, {counts[SKIP]} skipped"]
     return "\n".join(lines)

@@ -120,7 +120,7 @@ def test_realtime_readiness(database_url):
     assert keyed == []  # every table has a primary key (published ones need it for UPDATEs)
     tables = rows(database_url, "select c.relname, c.relrowsecurity from pg_class c join pg_namespace n "
                                 "on n.oid = c.relnamespace where n.nspname = 'public' and c.relkind = 'r' order by 1")
-    assert tables == [(t, True) for t in ("artwork", "gelato_event", "product", "publish_intent", "variant",
+    assert tables == [(t, True) for t in ("api_rate_limit", "artwork", "gelato_event", "product", "publish_intent", "variant",
                                           "variant_price")]
     for table in ("artwork", "product", "variant", "variant_price"):
         assert rows(database_url, f"""select has_table_privilege('authenticated', 'public.{table}', 'select'),

@@ -1,0 +1,66 @@
+"""Long-lived run workers: a few processes that load the code location once and then execute
+the runs handed to them, side by side.
+
+This is the shape of Dagster's Celery option for many short runs (a worker takes whole runs, no
+process start per run), and what `bench publish` uses so that batches overlap as they would
+under the daemon: one batch's images are examined while another's creates wait on Gelato.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import warnings
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any, Mapping
+
+_definitions = None
+_instance = None
+
+
+def _start_worker(env: dict[str, str], dagster_home: str) -> None:
+    global _definitions, _instance
+    warnings.filterwarnings("ignore")
+    logging.getLogger("dagster").setLevel(logging.ERROR)
+    os.environ.update(env)
+    from dagster import DagsterInstance
+
+    from pod_pipeline.definitions import build_definitions
+
+    _definitions = build_definitions(env)
+    _instance = DagsterInstance.from_config(dagster_home)
+
+
+def _execute(job_name: str, partition_key: str | None, tags: dict[str, str], run_config: dict) -> bool:
+    job = _definitions.resolve_job_def(job_name)
+    result = job.execute_in_process(instance=_instance, partition_key=partition_key, tags=tags,
+                                    run_config=run_config, raise_on_error=False)
+    return result.success
+
+
+class RunWorkers:
+    """`processes` workers for one code location (`env`) and one Dagster instance."""
+
+    def __init__(self, env: Mapping[str, str], dagster_home: str, processes: int = 2):
+        self.pool = ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_start_worker, initargs=(dict(env), str(dagster_home)))
+        self.pending: list[Future] = []
+
+    def submit(self, job_name: str, partition_key: str | None, tags: dict[str, str], run_config: dict[str, Any]) -> None:
+        self.pending.append(self.pool.submit(_execute, job_name, partition_key, tags, run_config))
+
+    @property
+    def busy(self) -> bool:
+        return any(not future.done() for future in self.pending)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+        for future in self.pending:
+            future.result()  # a worker that crashed raises here instead of vanishing
+
+    def __enter__(self) -> "RunWorkers":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
