@@ -170,8 +170,11 @@ def build_parser() -> argparse.ArgumentParser:
     publish.add_argument("--artworks", type=int, default=200)
     publish.add_argument("--latency", type=float, default=0.1, help="seconds added to every Gelato call")
     publish.add_argument("--concurrency", type=int, default=4, help="Gelato calls in flight (both sides)")
-    publish.add_argument("--batch-size", type=int, default=50, help="artworks per run (1: a run per artwork)")
+    publish.add_argument("--batch-size", type=int, default=25, help="artworks per run (1: a run per artwork)")
     publish.add_argument("--workers", type=int, default=2, help="runs executed side by side")
+    publish.add_argument("--instance", choices=["sqlite", "postgres"], default="sqlite",
+                         help="Dagster's storage: SQLite in the folder, or a throw-away database on the local "
+                         "Postgres server (as in production)")
     publish.add_argument("--json", action="store_true")
     publish.set_defaults(func=commands.bench_publish)
     return parser

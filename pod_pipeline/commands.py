@@ -215,7 +215,7 @@ def bench_publish(args: argparse.Namespace) -> int:
     from pod_pipeline.benchmarks.publish import run_publish_bench
 
     report = run_publish_bench(args.artworks, latency=args.latency, concurrency=args.concurrency,
-                               batch_size=args.batch_size, workers=args.workers)
+                               batch_size=args.batch_size, workers=args.workers, instance=args.instance)
     print(json.dumps(report) if args.json else "\n".join(f"{k}: {v}" for k, v in report.items()))
     return 0 if report["published"] == report["artworks"] else 1
 

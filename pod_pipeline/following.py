@@ -29,6 +29,7 @@ from pod_pipeline.webhooks.events import STORE_PRODUCT_EVENTS
 log = logging.getLogger(__name__)
 
 TEMPLATE_CHANGES = ("store_product_template_updated", "store_product_template_deleted")
+IN_PROGRESS = ("created", "publishing")
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,15 @@ def _fetch_in_context(client: GelatoClient, store_id: str,
         return _fetch(client, store_id, row)
 
 
+def _still_in_progress(event: WebhookEvent) -> bool:
+    """An event saying the product is still being made (created, publishing) earns no GET: it
+    could not settle anything, and the product's polling schedule stands. Only an event that
+    may be final (live, failed, deleted, or without a status) is checked against Gelato, so a
+    product followed by webhooks costs one status GET. A forged or stale "in progress" event can
+    only delay a check until the next poll."""
+    return event.event != "store_product_deleted" and event.payload.get("status") in IN_PROGRESS
+
+
 def _template_id(event: WebhookEvent) -> str | None:
     payload = event.payload
     return payload.get("templateId") or payload.get("storeProductTemplateId")
@@ -103,7 +113,8 @@ class Follower:
         report = FollowReport()
         started = time.monotonic()
         events = self.catalog.unprocessed_webhook_events(self.event_batch)
-        named = [e.store_product_id for e in events if e.event in STORE_PRODUCT_EVENTS and e.store_product_id]
+        named = [e.store_product_id for e in events
+                 if e.event in STORE_PRODUCT_EVENTS and e.store_product_id and not _still_in_progress(e)]
         from_webhooks = self.catalog.products_with_gelato_ids(named)
         self._check(from_webhooks, "webhook", report)
         for event in events:

@@ -26,8 +26,14 @@ telemetry:
 """
 
 
-def write_embedded_instance(home: Path) -> Path:
+def write_embedded_instance(home: Path, postgres_url: str | None = None) -> Path:
+    """SQLite in `home`; with `postgres_url`, Dagster's storage on that database instead (as in
+    production), everything else the same."""
     home.mkdir(parents=True, exist_ok=True)
     path = home / "dagster.yaml"
-    path.write_text(EMBEDDED_DAGSTER_YAML, encoding="utf-8")
+    text = EMBEDDED_DAGSTER_YAML
+    if postgres_url:
+        text = text.replace("an embedded Dagster instance on SQLite in this folder.",
+                            "a Dagster instance on Postgres.") + f"storage:\n  postgres:\n    postgres_url: {postgres_url}\n"
+    path.write_text(text, encoding="utf-8")
     return path

@@ -19,5 +19,5 @@ REPRICE_TAG = "pod/reprice"
 
 # Publishing: artworks per batch (a range run over new partitions, `batch.py`). The per-artwork
 # assets' backfill policy allows this many per run; the upload sensor makes batches of at most
-# POD_BATCH_SIZE (default 50, the uploads it takes per tick).
+# POD_BATCH_SIZE (default 25: two batches of a 50-upload tick run side by side).
 MAX_BATCH_SIZE = 100

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import time
 import warnings
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, Mapping
@@ -32,6 +33,13 @@ def _start_worker(env: dict[str, str], dagster_home: str) -> None:
     _instance = DagsterInstance.from_config(dagster_home)
 
 
+def _ready(_: int) -> bool:
+    import time
+
+    time.sleep(0.2)  # long enough that every worker takes one
+    return _definitions is not None
+
+
 def _execute(job_name: str, partition_key: str | None, tags: dict[str, str], run_config: dict) -> bool:
     job = _definitions.resolve_job_def(job_name)
     result = job.execute_in_process(instance=_instance, partition_key=partition_key, tags=tags,
@@ -49,6 +57,15 @@ class RunWorkers:
 
     def submit(self, job_name: str, partition_key: str | None, tags: dict[str, str], run_config: dict[str, Any]) -> None:
         self.pending.append(self.pool.submit(_execute, job_name, partition_key, tags, run_config))
+
+    def warm(self) -> None:
+        """Start every worker (each loads the code location once), as a deployment's are."""
+        processes = self.pool._max_workers
+        assert all(self.pool.map(_ready, range(processes)))
+
+    def wait(self, poll_seconds: float = 0.1) -> None:
+        while self.busy:
+            time.sleep(poll_seconds)
 
     @property
     def busy(self) -> bool:

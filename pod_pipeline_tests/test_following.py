@@ -90,6 +90,16 @@ def test_a_webhook_event_moves_a_product_to_live_without_polling(catalog, print_
         assert server.call_counts() == {"GET /v1/stores/{storeId}/products/{productId}": 1}
 
 
+def test_events_saying_the_product_is_still_being_made_cost_no_get(catalog, print_file_url):
+    with sandbox(catalog, publish_delay_seconds=30) as server, client_for(server) as client:
+        row = create(client, catalog, print_file_url, next_check_at=now() + timedelta(hours=1))
+        wait_for(lambda: len(catalog.unprocessed_webhook_events()) >= 1)  # store_product_created
+        server.reset_calls()
+        report = Follower(catalog, client, STORE, NO_POLLING).tick()
+        assert report.events_processed >= 1 and report.products_checked == 0
+        assert server.call_counts() == {} and catalog.get_product(row.id).status == "created"
+
+
 def test_polling_follows_a_product_with_backoff_when_no_webhook_comes(catalog, print_file_url):
     with sandbox(None, publish_delay_seconds=0.6) as server, client_for(server) as client:
         row = create(client, catalog, print_file_url)

@@ -1,6 +1,7 @@
 """Shared, unpartitioned assets: the Gelato templates the seller publishes to and their unit
 costs. They are the cache: every artwork run reads them instead of calling Gelato again."""
 
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pandas as pd
@@ -13,6 +14,7 @@ from pod_pipeline.partitions import GELATO_POOL
 from pod_pipeline.resources import SettingsResource
 from pod_pipeline.ui_metadata import table as ui_table
 
+PRICE_READS_AT_ONCE = 4  # price reads in flight during a cache refresh
 gelato_retry = RetryPolicy(max_retries=3, delay=5, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS)
 
 
@@ -47,6 +49,29 @@ def unique_price_keys(fetched: dict[str, Template], markets: list) -> list[tuple
     return list(keys)
 
 
+def unit_cost_row(context: AssetExecutionContext, client, uid: str, country: str, currency: str) -> dict:
+    try:
+        tiers = client.get_prices(uid, country, currency)
+    except GelatoAuthError:
+        raise
+    except GelatoClientError as refused:
+        # One product Gelato will not quote must not block the others' costs.
+        context.log.warning(f"no price for {uid} in {country}/{currency}: {refused}")
+        return {"product_uid": uid, "country": country, "currency": currency, "unit_cost": None,
+                "sold": False, "basis": f"Gelato refused: {refused.status}"}
+    unit = next((t for t in tiers if t.quantity == 1), None)
+    if unit is None and tiers:
+        # No quantity-1 row: the smallest tier's total / quantity is the honest stand-in.
+        smallest = min(tiers, key=lambda t: t.quantity)
+        cost, basis = smallest.price / smallest.quantity, f"quantity {smallest.quantity} tier"
+    elif unit is not None:
+        cost, basis = unit.price, "quantity 1"
+    else:
+        cost, basis = None, "not sold"
+    return {"product_uid": uid, "country": country, "currency": currency,
+            "unit_cost": Decimal(cost) if cost is not None else None, "sold": cost is not None, "basis": basis}
+
+
 @asset(group_name="gelato", kinds={"gelato", "pandas"}, pool=GELATO_POOL, retry_policy=gelato_retry)
 def base_costs(context: AssetExecutionContext, templates: dict[str, Template], gelato: GelatoResource,
                settings: SettingsResource) -> pd.DataFrame:
@@ -55,31 +80,13 @@ def base_costs(context: AssetExecutionContext, templates: dict[str, Template], g
     Fetched once per refresh for every unique product of the configured templates, never per
     artwork. A product Gelato does not sell in a country is recorded as not sold, not as free."""
     seller = settings.load()
-    rows = []
     with gelato.client() as client:
-        for uid, country, currency in unique_price_keys(templates, seller.markets):
-            try:
-                tiers = client.get_prices(uid, country, currency)
-            except GelatoAuthError:
-                raise
-            except GelatoClientError as refused:
-                # One product Gelato will not quote must not block the others' costs.
-                context.log.warning(f"no price for {uid} in {country}/{currency}: {refused}")
-                rows.append({"product_uid": uid, "country": country, "currency": currency, "unit_cost": None,
-                             "sold": False, "basis": f"Gelato refused: {refused.status}"})
-                continue
-            unit = next((t for t in tiers if t.quantity == 1), None)
-            if unit is None and tiers:
-                # No quantity-1 row: the smallest tier's total / quantity is the honest stand-in.
-                smallest = min(tiers, key=lambda t: t.quantity)
-                cost, basis = smallest.price / smallest.quantity, f"quantity {smallest.quantity} tier"
-            elif unit is not None:
-                cost, basis = unit.price, "quantity 1"
-            else:
-                cost, basis = None, "not sold"
-            rows.append({"product_uid": uid, "country": country, "currency": currency,
-                         "unit_cost": Decimal(cost) if cost is not None else None,
-                         "sold": cost is not None, "basis": basis})
+        def cost_row(key: tuple[str, str, str]) -> dict:
+            return unit_cost_row(context, client, *key)
+
+        # A few reads side by side: the refresh is dozens of independent GETs.
+        with ThreadPoolExecutor(max_workers=PRICE_READS_AT_ONCE, thread_name_prefix="gelato-prices") as pool:
+            rows = list(pool.map(cost_row, unique_price_keys(templates, seller.markets)))
     frame = pd.DataFrame(rows)
     context.add_output_metadata({
         "price_keys": len(frame),

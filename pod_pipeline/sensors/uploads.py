@@ -34,8 +34,8 @@ MAX_UPLOADS_PER_TICK = int(os.environ.get("POD_SENSOR_MAX_UPLOADS", "50"))
 
 
 def batch_size() -> int:
-    """New artworks per batch run (POD_BATCH_SIZE, read each tick; 1 = a run per artwork)."""
-    return max(1, min(int(os.environ.get("POD_BATCH_SIZE", "50")), MAX_BATCH_SIZE))
+    """New artworks per batch run (POD_BATCH_SIZE, default 25, read each tick; 1 = a run per artwork)."""
+    return max(1, min(int(os.environ.get("POD_BATCH_SIZE", "25")), MAX_BATCH_SIZE))
 
 
 BATCH_TAG = "pod/batch_size"
@@ -93,7 +93,7 @@ def gelato_cache_missing(context: SensorEvaluationContext) -> bool:
     default_status=DefaultSensorStatus.RUNNING,
     description="Finds new or changed uploads in the artwork bucket (keyset cursor), adds one "
     "partition per artwork and requests publishing runs: a burst of new artworks in batches "
-    "(range runs of POD_BATCH_SIZE), a re-upload in a run of its own.",
+    "(range runs of POD_BATCH_SIZE, 25), a re-upload in a run of its own.",
 )
 def upload_sensor(context: SensorEvaluationContext, storage: StorageResource,
                   catalog: CatalogResource) -> SensorResult | SkipReason:
