@@ -26,7 +26,7 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 
 from pod_pipeline.partitions import MAX_BATCH_SIZE, UPLOAD_PATH_TAG, UPLOAD_VERSION_TAG, artworks_partitions
 from pod_pipeline.storage.base import Upload
-from pod_pipeline.observability import with_run_logger
+from pod_pipeline.observability import report_errors, with_run_logger
 from pod_pipeline.resources import CatalogResource, StorageResource
 
 # Bounded work per tick keeps a bulk upload of thousands far from the 60 s tick timeout.
@@ -97,27 +97,28 @@ def gelato_cache_missing(context: SensorEvaluationContext) -> bool:
 )
 def upload_sensor(context: SensorEvaluationContext, storage: StorageResource,
                   catalog: CatalogResource) -> SensorResult | SkipReason:
-    if gelato_cache_missing(context):
-        # Artwork runs read the shared template/cost cache; fill it first, then come back.
-        # The key changes every 5 minutes, so a failed bootstrap is retried but never stacked.
-        window = int(time.time() // 300)
-        return SensorResult(run_requests=[RunRequest(run_key=f"bootstrap-gelato-cache-{window}",
-                                                     job_name=refresh_gelato_cache_job.name)])
-    uploads, cursor = storage.open().scan(context.cursor, MAX_UPLOADS_PER_TICK)
-    if not uploads:
-        return SkipReason("no new uploads")
-    new_keys = [key for key in dict.fromkeys(u.artwork_id for u in uploads)
-                if not context.instance.has_dynamic_partition(artworks_partitions.name, key)]
-    fresh = set(new_keys)
-    # A known artwork's upload is new work only if the catalog has not seen this version: a
-    # version published in a batch has no run key of its own to deduplicate a re-delivery on.
-    db = catalog.open()
-    uploads = [u for u in uploads if u.artwork_id in fresh
-               or getattr(db.get_artwork(u.artwork_id), "version", None) != u.version]
-    runs = plan_runs(uploads, new_keys)
-    context.log.info(f"{len(uploads)} new upload versions, {len(new_keys)} new artworks, {len(runs)} runs")
-    return SensorResult(
-        run_requests=runs,
-        dynamic_partitions_requests=[artworks_partitions.build_add_request(new_keys)] if new_keys else [],
-        cursor=cursor,
-    )
+    with report_errors(sensor="upload_sensor"):
+        if gelato_cache_missing(context):
+            # Artwork runs read the shared template/cost cache; fill it first, then come back.
+            # The key changes every 5 minutes, so a failed bootstrap is retried but never stacked.
+            window = int(time.time() // 300)
+            return SensorResult(run_requests=[RunRequest(run_key=f"bootstrap-gelato-cache-{window}",
+                                                         job_name=refresh_gelato_cache_job.name)])
+        uploads, cursor = storage.open().scan(context.cursor, MAX_UPLOADS_PER_TICK)
+        if not uploads:
+            return SkipReason("no new uploads")
+        new_keys = [key for key in dict.fromkeys(u.artwork_id for u in uploads)
+                    if not context.instance.has_dynamic_partition(artworks_partitions.name, key)]
+        fresh = set(new_keys)
+        # A known artwork's upload is new work only if the catalog has not seen this version: a
+        # version published in a batch has no run key of its own to deduplicate a re-delivery on.
+        db = catalog.open()
+        uploads = [u for u in uploads if u.artwork_id in fresh
+                   or getattr(db.get_artwork(u.artwork_id), "version", None) != u.version]
+        runs = plan_runs(uploads, new_keys)
+        context.log.info(f"{len(uploads)} new upload versions, {len(new_keys)} new artworks, {len(runs)} runs")
+        return SensorResult(
+            run_requests=runs,
+            dynamic_partitions_requests=[artworks_partitions.build_add_request(new_keys)] if new_keys else [],
+            cursor=cursor,
+        )
