@@ -1,0 +1,20 @@
+"""A small `bench publish` in CI: the real flow in batches on two run workers, beside its floor,
+with the figures the issue asks for (the full-size figures are in the README)."""
+
+from pod_pipeline.benchmarks.publish import run_publish_bench
+
+REPORTED = {"artworks", "published", "wall_seconds", "floor_seconds", "runs", "calls_per_product",
+            "artworks_per_minute", "ratio_to_floor", "floor_calls_per_product"}
+CREATE = "POST /v1/stores/{storeId}/products:create-from-template"
+STATUS = "GET /v1/stores/{storeId}/products/{productId}"
+
+
+def test_a_small_bulk_upload_is_published_in_batches_with_one_create_per_product(tmp_path):
+    report = run_publish_bench(8, latency=0.02, batch_size=4, workers=2, timeout_seconds=300, home=tmp_path)
+    assert REPORTED <= set(report), report
+    assert report["published"] == 8 and report["products"] == 24, report
+    assert report["runs"] == 2, report  # two batches of four; the cache refresh is timed apart
+    assert report["calls_per_product"][CREATE] == 1.0
+    # Webhooks do the following: at most one status read per product (a poll only as backstop).
+    assert report["calls_per_product"][STATUS] <= 1.1, report
+    assert report["floor_seconds"] > 0 and report["wall_seconds"] > 0
