@@ -94,4 +94,7 @@ def _run_one(check: Check, ctx: DoctorContext) -> CheckResult:
     except Exception as error:  # a bug or an unforeseen error in one check must not hide the others
         finding = Finding(FAIL, f"the check itself failed: {type(error).__name__}: {first_line(error)}",
                           "report this with the output of `pod-pipeline doctor --json`")
+    if finding is None:
+        finding = Finding(FAIL, "the check itself failed: it reported nothing",
+                          "report this with the output of `pod-pipeline doctor --json`")
     return CheckResult(check.name, finding.status, finding.found, finding.fix, round(time.monotonic() - started, 3))
