@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -134,6 +135,20 @@ def _product_from(row: sqlite3.Row) -> ProductRow:
     return ProductRow.model_validate(data)
 
 
+def _use_wal(db: sqlite3.Connection, attempts: int = 50) -> None:
+    """Switch a new file to WAL. The switch needs the file to itself and does not wait on the busy
+    timeout, so processes opening a new catalog together (run workers) retry it briefly."""
+    for attempt in range(attempts):
+        try:
+            if db.execute("pragma journal_mode").fetchone()[0].lower() != "wal":
+                db.execute("pragma journal_mode=wal")
+            return
+        except sqlite3.OperationalError as locked:
+            if "locked" not in str(locked) or attempt == attempts - 1:
+                raise
+            time.sleep(0.02 * (attempt + 1))
+
+
 class SqliteCatalog(Catalog):
     kind = "sqlite"
 
@@ -143,7 +158,7 @@ class SqliteCatalog(Catalog):
         # executescript commits on its own, so the schema is applied outside `_tx`.
         db = sqlite3.connect(self.path, timeout=30)
         try:
-            db.execute("pragma journal_mode=wal")
+            _use_wal(db)
             db.executescript(SCHEMA)
             columns = {row[1] for row in db.execute("pragma table_info(product)")}
             for column, kind in _ADDED_PRODUCT_COLUMNS.items():  # catalogs made before the column existed
