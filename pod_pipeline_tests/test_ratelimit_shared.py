@@ -40,10 +40,12 @@ def catalog_url(request, tmp_path):
 
 def test_processes_hammering_one_bucket_never_exceed_rate_times_time_plus_burst(catalog_url):
     parent = RateLimiter(backend_for(catalog_url), {GELATO: LIMIT})
-    parent.acquire(GELATO)  # the workers inherit an open connection: each must open its own
-    start_at = time.time() + 0.5  # every worker forked and connected (and the bucket full again)
+    parent.acquire(GELATO)
+    # Spawned, not forked: a fork of this threaded test process (servers of earlier tests) can
+    # deadlock its child. (A forked worker would reopen its own connection: the backends check the pid.)
+    start_at = time.time() + 4.0  # every worker started and connected (and the bucket full again)
     stop_at = start_at + SECONDS
-    with multiprocessing.get_context("fork").Pool(WORKERS) as pool:
+    with multiprocessing.get_context("spawn").Pool(WORKERS) as pool:
         per_worker = pool.starmap(_hammer, [(catalog_url, start_at, stop_at)] * WORKERS)
     parent.acquire(GELATO)  # and the parent's connection survived them
     started = sorted(t for times in per_worker for t in times)
