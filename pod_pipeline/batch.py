@@ -13,6 +13,7 @@ that event carries `outcome: stopped` and the reason, and no value is stored, so
 downstream skip it (their inputs allow missing partitions).
 """
 
+import threading
 from typing import Any, Callable
 
 from dagster import AssetCheckResult, AssetExecutionContext, Failure, Output
@@ -39,6 +40,8 @@ class ArtworkBatch:
         self.keys = list(context.partition_keys)
         self.done: dict[str, Any] = {}
         self.stopped: dict[str, Failure] = {}
+        # Dagster's metadata accumulator is copied and reassigned on each add: threads take turns.
+        self._metadata_lock = threading.Lock()
 
     @property
     def single(self) -> bool:
@@ -62,7 +65,8 @@ class ArtworkBatch:
 
     def note(self, key: str, metadata: dict) -> None:
         """Metadata for one artwork's partition (in a one-artwork run: the materialization's)."""
-        self.context.add_asset_metadata(metadata, partition_key=key)
+        with self._metadata_lock:
+            self.context.add_asset_metadata(metadata, partition_key=key)
 
     def skipped_upstream(self, present: dict[str, Any]) -> None:
         """Artworks of the range that an upstream asset stopped: marked, not worked on."""

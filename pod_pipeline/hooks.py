@@ -1,7 +1,8 @@
 """Every upload ends in a state a person can read: when a step of a publishing run fails for a
 reason no asset recorded (an unexpected error, retries exhausted, a check gating a whole batch),
-every artwork of the run that is not final is marked `failed` with that reason instead of being
-left `processing`. Artworks stopped on their own already carry their reason and are untouched."""
+every artwork of the run still `processing` is marked `failed` with that reason. Artworks stopped
+on their own already carry their reason, and handed-over ones (`publishing`) are the status
+sensor's: both are untouched."""
 
 from dagster import HookContext, failure_hook
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
@@ -39,5 +40,6 @@ def record_artwork_failure(context: HookContext) -> None:
     reason = failure_reason(context)
     for artwork_id in keys:
         artwork = catalog.get_artwork(artwork_id)
-        if artwork is not None and artwork.status not in FINAL_ARTWORK_STATUSES:
+        # `publishing`: handed over, its products exist and the status sensor settles it.
+        if artwork is not None and artwork.status not in FINAL_ARTWORK_STATUSES and artwork.status != "publishing":
             catalog.set_artwork_status(artwork_id, "failed", reason)

@@ -24,9 +24,12 @@ class RangeFriendlyPickleIOManager(PickledObjectFilesystemIOManager):
         if obj is None:
             return
         paths = self._get_paths_for_partitions(context)
-        for key, value in obj.items():
-            paths[key].parent.mkdir(parents=True, exist_ok=True)
-            self.dump_to_path(context, value, paths[key])
+        for key, path in paths.items():
+            if key in obj:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self.dump_to_path(context, obj[key], path)
+            else:  # stopped in this run: an older value must not flow downstream
+                path.unlink(missing_ok=True)
         context.log.debug(f"stored {len(obj)} of {len(paths)} partitions under {self._base_path}")
 
     def load_partitions(self, context: InputContext) -> Any:

@@ -61,7 +61,8 @@ class RunWorkers:
     def warm(self) -> None:
         """Start every worker (each loads the code location once), as a deployment's are."""
         processes = self.pool._max_workers
-        assert all(self.pool.map(_ready, range(processes)))
+        if not all(self.pool.map(_ready, range(processes))):
+            raise RuntimeError("a run worker did not load the code location")
 
     def wait(self, poll_seconds: float = 0.1) -> None:
         while self.busy:

@@ -68,6 +68,8 @@ def write_listing(writer, request: CopyRequest, db) -> tuple[Listing, object]:
     try:
         result = writer.write(request)
     except CopywriterConfigError as misconfigured:
+        # Can be this request's alone (an API 400): in a batch the others go on, so say it here.
+        db.set_artwork_status(request.artwork_id, "failed", f"listing copy cannot be written: {misconfigured}")
         raise Failure(f"listing copy cannot be written: {misconfigured}", allow_retries=False) from None
     except CopyRejected as rejected:
         db.set_artwork_status(request.artwork_id, "failed", f"listing copy: {rejected.reason}")

@@ -67,12 +67,27 @@ def product_links(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+class CreatesPending(Exception):
+    """Why a publishing step retries (and, if its retries run out, the reason the hook records)."""
+
+    def __init__(self, artwork_ids: list[str]):
+        super().__init__(f"creates still unsettled for {', '.join(artwork_ids[:5])}"
+                         f"{' and more' if len(artwork_ids) > 5 else ''} (ambiguous, or claimed by another run)")
+
+
 class RetryLater(Exception):
     """An artwork whose create must be looked at again later (ambiguous, or another run's claim)."""
 
     def __init__(self, seconds: float):
         super().__init__(f"retry in {seconds:.0f} s")
         self.seconds = seconds
+
+
+def refused_earlier(context: AssetExecutionContext, existing: ProductRow | None) -> bool:
+    """Gelato refused this product's create in an earlier attempt of this step (a retry of a batch
+    redoes every artwork): the same body would be refused again."""
+    return (context.retry_number > 0 and existing is not None and existing.status == "publishing_error"
+            and not existing.gelato_product_id)
 
 
 def publish_one(context: AssetExecutionContext, client, db, seller: SellerSettings, templates: dict[str, Template],
@@ -102,6 +117,9 @@ def publish_one(context: AssetExecutionContext, client, db, seller: SellerSettin
             variants_by_product[product_id] = variant_rows(product_id, template_variants, prices, seller, None)
             continue
         existing = db.get_product(product_id)
+        if refused_earlier(context, existing):
+            result.update(status="publishing_error", reason=existing.reason)  # resending fails the same way
+            continue
         if existing and existing.republish_reason and existing.gelato_product_id:
             retire_outdated(client, db, seller.store_id, existing)  # deleted in Gelato, or its template changed
             existing = db.get_product(product_id)
@@ -219,5 +237,5 @@ def published_products(context: AssetExecutionContext, artworks, variants, metad
     if waits:
         context.log.info(f"{len(waiting)} artworks wait for an earlier or ambiguous create; the step retries "
                          f"in {max(waits):.0f} s")
-        raise RetryRequested(max_retries=5, seconds_to_wait=max(waits))
+        raise RetryRequested(max_retries=5, seconds_to_wait=max(waits)) from CreatesPending(waiting)
     yield from batch.results(products_check(batch.done), metadata=run_figures)

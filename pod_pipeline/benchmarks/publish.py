@@ -30,7 +30,7 @@ import time
 import warnings
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import yaml
@@ -79,6 +79,20 @@ def bench_settings(folder: Path, create_concurrency: int, check_concurrency: int
     return path
 
 
+@contextmanager
+def batch_size_set(size: int):
+    """The upload sensor reads POD_BATCH_SIZE from this process's environment each tick."""
+    before = os.environ.get("POD_BATCH_SIZE")
+    os.environ["POD_BATCH_SIZE"] = str(size)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("POD_BATCH_SIZE", None)
+        else:
+            os.environ["POD_BATCH_SIZE"] = before
+
+
 def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
@@ -109,9 +123,8 @@ def run_pipeline(home: Path, files: list[Path], latency: float, concurrency: int
                "POD_SETTINGS": str(bench_settings(home, max(1, concurrency // workers), concurrency)),
                "POD_BATCH_SIZE": str(batch_size),
                "POD_COPY_CACHE_DIR": str(home / "copy-cache"), "DAGSTER_HOME": str(home / "dagster")}
-        os.environ["POD_BATCH_SIZE"] = str(batch_size)
         defs = build_definitions(env)
-        with DagsterInstance.from_config(str(home / "dagster")) as instance, \
+        with DagsterInstance.from_config(str(home / "dagster")) as instance, batch_size_set(batch_size), \
                 RunWorkers(env, str(home / "dagster"), workers) as runners:
             uploads = SensorDriver(defs, instance, "upload_sensor", log_level="CRITICAL", workers=runners)
             statuses = SensorDriver(defs, instance, "product_status_sensor", log_level="CRITICAL", workers=runners)
