@@ -66,7 +66,15 @@ class ArtworkBatch:
     def note(self, key: str, metadata: dict) -> None:
         """Metadata for one artwork's partition (in a one-artwork run: the materialization's)."""
         with self._metadata_lock:
-            self.context.add_asset_metadata(metadata, partition_key=key)
+            if self.single:
+                self.context.add_asset_metadata(metadata)
+                return
+            # `add_asset_metadata(partition_key=…)` checks the key by listing every partition of
+            # the asset, each call (57 ms at 20,000 artworks: seconds per batch). Our keys come
+            # from the step's own range, so they go to the step's accumulator directly.
+            step = self.context.get_step_execution_context()
+            step._metadata_accumulator = step._metadata_accumulator.with_additional_asset_metadata(  # noqa: SLF001
+                asset_key=self.context.asset_key, metadata=metadata, partition_key=key)
 
     def skipped_upstream(self, present: dict[str, Any]) -> None:
         """Artworks of the range that an upstream asset stopped: marked, not worked on."""
