@@ -11,11 +11,11 @@ from pod_pipeline.assets.artworks import Artwork
 from pod_pipeline.assets.catalog_refresh import gelato_retry
 from pod_pipeline.batch import ArtworkBatch, by_artwork
 from pod_pipeline.catalog.rows import ProductRow, VariantRow, now, product_id_for
+from pod_pipeline.checks import PRODUCTS_CHECK, products_check
 from pod_pipeline.gelato.errors import GelatoAmbiguousCreate, GelatoClientError
 from pod_pipeline.gelato.models import StoreProduct, Template
 from pod_pipeline.gelato.resource import GelatoResource
 from pod_pipeline.listing.model import Listing
-from pod_pipeline.checks import PRODUCTS_CHECK, products_check
 from pod_pipeline.observability.context import log_context
 from pod_pipeline.partitions import GELATO_POOL, MAX_BATCH_SIZE, artworks_partitions
 from pod_pipeline.pricing.money import money_text
@@ -205,7 +205,7 @@ def published_products(context: AssetExecutionContext, artworks, variants, metad
     uploads, fits, listings = by_artwork(context, artworks), by_artwork(context, variants), by_artwork(context, metadata)
     batch = ArtworkBatch(context, "published_products")
     batch.skipped_upstream(listings)
-    waits: list[float] = []
+    waiting: dict[str, float] = {}  # artwork → seconds until its create may be looked at again
     started = time.monotonic()
 
     with gelato.client() as client:
@@ -215,7 +215,7 @@ def published_products(context: AssetExecutionContext, artworks, variants, metad
                     frame, figures = publish_one(context, client, db, seller, templates, uploads[key], fits[key],
                                                  listings[key], bucket.print_file_url(uploads[key].print_path))
                 except RetryLater as later:
-                    waits.append(later.seconds)
+                    waiting[key] = later.seconds
                     return None
                 batch.note(key, figures)
                 return frame
@@ -225,7 +225,6 @@ def published_products(context: AssetExecutionContext, artworks, variants, metad
                                 thread_name_prefix="gelato-create") as pool:
             list(pool.map(publish, list(listings)))
         calls = dict(client.calls)
-    waiting = [key for key, frame in batch.done.items() if frame is None]
     for key in waiting:
         batch.done.pop(key)
     run_figures = {
@@ -234,8 +233,9 @@ def published_products(context: AssetExecutionContext, artworks, variants, metad
         "gelato_seconds": round(time.monotonic() - started, 2),
         "artworks_in_run": len(batch.keys),
     }
-    if waits:
+    if waiting:
+        wait = max(waiting.values())
         context.log.info(f"{len(waiting)} artworks wait for an earlier or ambiguous create; the step retries "
-                         f"in {max(waits):.0f} s")
-        raise RetryRequested(max_retries=5, seconds_to_wait=max(waits)) from CreatesPending(waiting)
+                         f"in {wait:.0f} s")
+        raise RetryRequested(max_retries=5, seconds_to_wait=wait) from CreatesPending(list(waiting))
     yield from batch.results(products_check(batch.done), metadata=run_figures)
