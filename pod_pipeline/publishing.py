@@ -88,13 +88,15 @@ def is_outdated(existing: ProductRow | None, artwork_checksum: str) -> bool:
 
 def retire_outdated(client: GelatoClient, catalog: Catalog, store_id: str, existing: ProductRow) -> None:
     """Gelato cannot swap a product's files: the old product is deleted before its replacement is
-    created, so the store never lists both versions."""
+    created, so the store never lists both versions. Its create claim is released with it: the
+    claim belonged to the product just deleted, and the replacement's create goes out at once
+    instead of waiting out that claim's lease."""
     with _row_context(existing, gelato_product_id=existing.gelato_product_id):
         gone = client.delete_product(store_id, existing.gelato_product_id)
         log.info("artwork changed: %s product %s", "deleted" if gone else "already gone:", existing.gelato_product_id)
         catalog.update_product(existing.id, gelato_product_id=None, external_id=None, published_at=None,
                                publishing_error_code=None, artwork_checksum=None, next_check_at=None, status_checks=0,
-                               republish_reason=None, status="pending",
+                               republish_reason=None, status="pending", lease_until=None,
                                reason=f"replacing: {existing.republish_reason or 'the artwork changed'}")
 
 
@@ -129,7 +131,7 @@ def _ensure_created(client: GelatoClient, catalog: Catalog, store_id: str, row: 
             return client.get_product(store_id, existing.gelato_product_id)
         except GelatoNotFound:
             log.warning("product %s was deleted in Gelato; creating it again", existing.gelato_product_id)
-            catalog.update_product(row.id, gelato_product_id=None, status="deleted")
+            catalog.update_product(row.id, gelato_product_id=None, status="deleted", lease_until=None)
     elif existing and existing.create_attempts > 0:
         # An earlier claim never recorded a product id: its POST may still have made one.
         adopted = find_in_store(client, store_id, body.title, variant_titles, existing.intent_at, catalog)

@@ -16,13 +16,22 @@ class Catalog(ABC):
     kind: str
 
     @abstractmethod
-    def upsert_artwork(self, row: ArtworkRow) -> None: ...
+    def upsert_artwork(self, row: ArtworkRow) -> None:
+        """Insert the artwork, or update it when the row with its id has the same owner and path;
+        any other owner or path is refused with `ArtworkIdentityError` and nothing changes.
+        Status follows the store-truth rule of `catalog/artwork_state.py`."""
 
     @abstractmethod
-    def set_artwork_status(self, artwork_id: str, status: str, reason: str | None = None) -> None: ...
+    def set_artwork_status(self, artwork_id: str, status: str, reason: str | None = None) -> None:
+        """Record what became of the artwork (`catalog/artwork_state.py`: while earlier products
+        are in the store, an upload outcome goes to the new-version columns)."""
 
     @abstractmethod
     def get_artwork(self, artwork_id: str) -> ArtworkRow | None: ...
+
+    @abstractmethod
+    def artwork_ids_for_paths(self, paths: Sequence[str]) -> dict[str, str]:
+        """The ids of the artworks recorded at these upload paths (absent paths are left out)."""
 
     # -- the funnel (operations; see catalog/funnel.py for what each stage means) ---------------
     @abstractmethod

@@ -40,6 +40,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 import psycopg2
 from psycopg2.extras import Json
 
+from pod_pipeline.catalog.artwork_state import ArtworkIdentityError, kept_or_new, status_assignments
 from pod_pipeline.catalog.base import Catalog
 from pod_pipeline.catalog.funnel import FunnelDay, check_bucket, funnel_sql, utc
 from pod_pipeline.catalog.ids import is_uuid, require_uuid
@@ -78,7 +79,15 @@ def _upsert(table: str, columns: list[str], conflict: str, update: Callable[[str
 
 _ARTWORK_WRITE = [c for c in _ARTWORK_COLUMNS if c not in _DB_OWNED]
 _PRODUCT_WRITE = [c for c in _PRODUCT_COLUMNS if c not in _DB_OWNED]
-_UPSERT_ARTWORK = _upsert("artwork", _ARTWORK_WRITE, "id", lambda c: f"excluded.{c}")
+_ARTWORK_STATE = ("status", "reason", "new_version_status", "new_version_reason")
+# A write to an existing artwork only when its owner and path are the same (else no row changes and
+# the caller refuses); status through the store-truth rule of `artwork_state`.
+_UPSERT_ARTWORK = (f"insert into public.artwork ({', '.join(_ARTWORK_WRITE)}) "
+                   f"values ({', '.join(['%s'] * len(_ARTWORK_WRITE))}) on conflict (id) do update set "
+                   + ", ".join(f"{c} = {kept_or_new(c)}" for c in _ARTWORK_WRITE if c not in ("id", *_ARTWORK_STATE))
+                   + ", " + status_assignments(lambda name: f"excluded.{name}", products="public.product")
+                   + " where artwork.user_id = excluded.user_id and artwork.path = excluded.path")
+_ARTWORK_STATUS = status_assignments(lambda name: f"%({name})s", products="public.product")
 _UPSERT_PRODUCT = _upsert("product", _PRODUCT_WRITE, "id", lambda c: (
     f"coalesce(product.{c}, excluded.{c})" if c in GELATO_OWNED_COLUMNS else f"excluded.{c}"))
 _VARIANT_ROW = "(" + ", ".join(["%s"] * len(_VARIANT_COLUMNS)) + ")"
@@ -181,12 +190,23 @@ class PostgresCatalog(PostgresPriceRows, Catalog):
     # -- artworks ----------------------------------------------------------------------------
     def upsert_artwork(self, row: ArtworkRow) -> None:
         require_uuid(row.user_id, "artwork user_id")
-        self._write(_UPSERT_ARTWORK, [getattr(row, c) for c in _ARTWORK_WRITE])
+
+        def work(cur):
+            cur.execute(_UPSERT_ARTWORK, [getattr(row, c) for c in _ARTWORK_WRITE])
+            return cur.rowcount
+        if not self._run(work):
+            raise ArtworkIdentityError(row.id)
 
     def set_artwork_status(self, artwork_id: str, status: str, reason: str | None = None) -> None:
         # Same validation as SQLite (pydantic's ValidationError on an unknown status).
         ArtworkRow.model_validate({"id": artwork_id, "user_id": "", "path": "", "version": "", "status": status})
-        self._write("update public.artwork set status = %s, reason = %s where id = %s", (status, reason, artwork_id))
+        self._write(f"update public.artwork set {_ARTWORK_STATUS} where id = %(id)s",
+                    {"status": status, "reason": reason, "id": artwork_id})
+
+    def artwork_ids_for_paths(self, paths: Sequence[str]) -> dict[str, str]:
+        rows = self._fetch("select path, id from public.artwork where path = any(%s)", (list(dict.fromkeys(paths)),),
+                           many=True)
+        return dict(rows)
 
     def get_artwork(self, artwork_id: str) -> ArtworkRow | None:
         found = self._fetch(_select("artwork", _ARTWORK_COLUMNS) + " where id = %s", (artwork_id,))

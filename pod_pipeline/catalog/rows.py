@@ -10,6 +10,7 @@ from typing import Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field
 
 ArtworkStatus = Literal["pending", "processing", "rejected", "publishing", "published", "partial", "failed"]
+NewVersionStatus = Literal["processing", "rejected", "failed"]
 ProductStatus = Literal[
     "skipped", "pending", "creating", "created", "publishing", "active", "publishing_error", "deleted", "stalled"
 ]
@@ -67,6 +68,10 @@ class ArtworkRow(_Row):
     preview_path: str | None = None
     status: ArtworkStatus = "pending"
     reason: str | None = None
+    # A newer upload not yet in the store (`catalog/artwork_state.py`): while earlier products are
+    # kept, `status` says what the store holds and these say what became of the new version.
+    new_version_status: NewVersionStatus | None = None
+    new_version_reason: str | None = None
     updated_at: datetime = Field(default_factory=now)
 
 

@@ -14,6 +14,7 @@ from typing import Any, Iterator, Mapping, Sequence
 
 import pandas as pd
 
+from pod_pipeline.catalog.artwork_state import ArtworkIdentityError, kept_or_new, status_assignments
 from pod_pipeline.catalog.base import Catalog
 from pod_pipeline.catalog.funnel import FunnelDay, check_bucket, funnel_sql, utc
 from pod_pipeline.catalog.prices import (
@@ -40,7 +41,7 @@ SCHEMA = """
 create table if not exists artwork (
   id text primary key, user_id text not null, path text not null unique, version text not null,
   checksum text, size_bytes integer, width integer, height integer, format text, preview_path text,
-  status text not null, reason text, updated_at text not null
+  status text not null, reason text, new_version_status text, new_version_reason text, updated_at text not null
 );
 create table if not exists product (
   id text primary key, artwork_id text not null references artwork(id), template_id text not null,
@@ -51,6 +52,13 @@ create table if not exists product (
   republish_reason text, updated_at text not null, unique (artwork_id, template_id)
 );
 create index if not exists product_status on product(status);
+-- An artwork's owner and path, and a product's owner and artwork, never change (catalog/artwork_state.py).
+create trigger if not exists artwork_identity_fixed before update of id, user_id, path on artwork
+  when new.id is not old.id or new.user_id is not old.user_id or new.path is not old.path
+  begin select raise(abort, 'an artwork''s id, owner and path never change'); end;
+create trigger if not exists product_owner_fixed before update of user_id, artwork_id on product
+  when new.user_id is not old.user_id or new.artwork_id is not old.artwork_id
+  begin select raise(abort, 'a product''s owner and artwork never change'); end;
 create index if not exists product_template on product(template_id);
 create table if not exists variant (
   product_id text not null references product(id), template_variant_id text not null,
@@ -78,11 +86,21 @@ create table if not exists api_rate_limit (
 """
 
 # Columns added after the first release, as the Postgres migrations add them.
+_ADDED_ARTWORK_COLUMNS = {"new_version_status": "text", "new_version_reason": "text"}
 _ADDED_PRODUCT_COLUMNS = {"artwork_checksum": "text", "lease_until": "text", "next_check_at": "text",
                           "status_checks": "integer not null default 0", "republish_reason": "text"}
 _ARTWORK_COLUMNS = list(ArtworkRow.model_fields)
 _PRODUCT_COLUMNS = list(ProductRow.model_fields)
 _VARIANT_COLUMNS = list(VariantRow.model_fields)
+
+# A write to an existing artwork: only when the owner and path are the same (else no row changes and
+# the caller refuses); status through the store-truth rule of `artwork_state`.
+_UPSERT_ARTWORK = ("on conflict(id) do update set "
+                   + ", ".join(f"{c}={kept_or_new(c)}" for c in _ARTWORK_COLUMNS
+                               if c not in ("id", "status", "reason", "new_version_status", "new_version_reason"))
+                   + ", " + status_assignments(lambda name: f"excluded.{name}")
+                   + " where artwork.user_id = excluded.user_id and artwork.path = excluded.path")
+_ARTWORK_STATUS = status_assignments(lambda name: f":{name}")
 
 # The upload day the funnel counts by (Postgres: `artwork.created_at`, from its first migration).
 # Kept beside `artwork` rather than in it, so artwork rows read exactly as before; a trigger
@@ -160,10 +178,11 @@ class SqliteCatalog(Catalog):
         try:
             _use_wal(db)
             db.executescript(SCHEMA)
-            columns = {row[1] for row in db.execute("pragma table_info(product)")}
-            for column, kind in _ADDED_PRODUCT_COLUMNS.items():  # catalogs made before the column existed
-                if column not in columns:
-                    db.execute(f"alter table product add column {column} {kind}")
+            for table, added in (("artwork", _ADDED_ARTWORK_COLUMNS), ("product", _ADDED_PRODUCT_COLUMNS)):
+                columns = {row[1] for row in db.execute(f"pragma table_info({table})")}
+                for column, kind in added.items():  # catalogs made before the column existed
+                    if column not in columns:
+                        db.execute(f"alter table {table} add column {column} {kind}")
         finally:
             db.close()
         _add_artwork_created(self.path)
@@ -188,19 +207,28 @@ class SqliteCatalog(Catalog):
     # -- artworks ----------------------------------------------------------------------------
     def upsert_artwork(self, row: ArtworkRow) -> None:
         values = [_to_sql(getattr(row, c)) for c in _ARTWORK_COLUMNS]
-        updates = ", ".join(f"{c}=excluded.{c}" for c in _ARTWORK_COLUMNS if c != "id")
         with self._tx() as db:
-            db.execute(
+            written = db.execute(
                 f"insert into artwork ({', '.join(_ARTWORK_COLUMNS)}) values ({', '.join('?' * len(values))}) "
-                f"on conflict(id) do update set {updates}",
-                values,
-            )
+                f"{_UPSERT_ARTWORK}", values).rowcount
+        if not written:
+            raise ArtworkIdentityError(row.id)
 
     def set_artwork_status(self, artwork_id: str, status: str, reason: str | None = None) -> None:
         ArtworkRow.model_validate({"id": artwork_id, "user_id": "", "path": "", "version": "", "status": status})
         with self._tx() as db:
-            db.execute("update artwork set status=?, reason=?, updated_at=? where id=?",
-                       (status, reason, now().isoformat(), artwork_id))
+            db.execute(f"update artwork set {_ARTWORK_STATUS}, updated_at = :at where id = :id",
+                       {"status": status, "reason": reason, "at": now().isoformat(), "id": artwork_id})
+
+    def artwork_ids_for_paths(self, paths: Sequence[str]) -> dict[str, str]:
+        wanted = list(dict.fromkeys(paths))
+        found: dict[str, str] = {}
+        with self._tx(write=False) as db:
+            for start in range(0, len(wanted), 500):  # SQLite's variable limit
+                chunk = wanted[start:start + 500]
+                found.update(db.execute(f"select path, id from artwork where path in ({', '.join('?' * len(chunk))})",
+                                        chunk).fetchall())
+        return found
 
     def get_artwork(self, artwork_id: str) -> ArtworkRow | None:
         with self._tx(write=False) as db:

@@ -10,6 +10,7 @@ lone new upload.
 import hashlib
 import os
 import time
+from dataclasses import replace
 
 from dagster import (
     AssetKey,
@@ -83,6 +84,14 @@ def plan_runs(uploads: list[Upload], new_keys: list[str], size: int | None = Non
     return runs
 
 
+def with_recorded_ids(uploads: list[Upload], db) -> list[Upload]:
+    """Each upload under the id its artwork is recorded with: artworks recorded before ids had
+    128 bits keep their shorter id (and their products), found by path in one catalog query."""
+    recorded = db.artwork_ids_for_paths([u.path for u in uploads])
+    return [replace(u, artwork_id=recorded[u.path]) if recorded.get(u.path, u.artwork_id) != u.artwork_id else u
+            for u in uploads]
+
+
 def gelato_cache_missing(context: SensorEvaluationContext) -> bool:
     return any(context.instance.get_latest_materialization_event(key) is None for key in CACHE_ASSETS)
 
@@ -107,12 +116,13 @@ def upload_sensor(context: SensorEvaluationContext, storage: StorageResource,
         uploads, cursor = storage.open().scan(context.cursor, MAX_UPLOADS_PER_TICK)
         if not uploads:
             return SkipReason("no new uploads")
+        db = catalog.open()
+        uploads = with_recorded_ids(uploads, db)
         new_keys = [key for key in dict.fromkeys(u.artwork_id for u in uploads)
                     if not context.instance.has_dynamic_partition(artworks_partitions.name, key)]
         fresh = set(new_keys)
         # A known artwork's upload is new work only if the catalog has not seen this version: a
         # version published in a batch has no run key of its own to deduplicate a re-delivery on.
-        db = catalog.open()
         uploads = [u for u in uploads if u.artwork_id in fresh
                    or getattr(db.get_artwork(u.artwork_id), "version", None) != u.version]
         runs = plan_runs(uploads, new_keys)

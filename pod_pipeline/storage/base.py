@@ -15,13 +15,21 @@ from pathlib import Path, PurePosixPath
 DERIVED_PREFIX = "_pipeline/"
 
 
+# 128 bits of the path's hash: with a million uploads all named `image.png` the chance that two
+# paths share an id is about 1e-27, and no search finds a pair (32 bits fell to a birthday search
+# in under a second and made one user's upload take over another's artwork).
+ID_HASH_HEX = 32
+
+
 def artwork_id_for(path: str) -> str:
-    """Stable, readable partition key for an upload path: a slug of the file name plus a short
-    hash of the full path (two artists may both upload `sunset.png`). A new version of the same
-    path keeps its id; the run key carries the version."""
+    """Stable partition key for an upload path: a readable slug of the file name plus 128 bits of
+    the SHA-256 of the full path, so the path (which starts with the owner's folder) is the
+    identity and the slug only helps a person read it. A new version of the same path keeps its
+    id; the run key carries the version. Artworks recorded before ids had 128 bits keep their
+    shorter id: the upload sensor finds them by path in the catalog."""
     stem = PurePosixPath(path).stem.lower()
     slug = re.sub(r"[^a-z0-9]+", "-", stem).strip("-")[:40] or "artwork"
-    return f"{slug}-{hashlib.sha256(path.encode()).hexdigest()[:8]}"
+    return f"{slug}-{hashlib.sha256(path.encode('utf-8', 'surrogateescape')).hexdigest()[:ID_HASH_HEX]}"
 
 
 @dataclass(frozen=True)
@@ -31,10 +39,13 @@ class Upload:
     version: str  # changes whenever the file at `path` is written again (even with the same bytes)
     size: int
     updated_at: datetime
+    # The partition key: `artwork_id_for(path)`, or the id the catalog already holds for this path
+    # (an artwork recorded before ids had 128 bits).
+    artwork_id: str = ""
 
-    @property
-    def artwork_id(self) -> str:
-        return artwork_id_for(self.path)
+    def __post_init__(self) -> None:
+        if not self.artwork_id:
+            object.__setattr__(self, "artwork_id", artwork_id_for(self.path))
 
     @property
     def run_key(self) -> str:
