@@ -3,7 +3,7 @@
 **The row says what the store holds.** A re-upload is examined, priced and published before its
 products replace the earlier ones (`publishing.retire_outdated` deletes the old product just
 before the new create). Until then the earlier products are the ones a buyer sees. So while
-the artwork has products in the store (a Gelato id, status created/publishing/active/stalled), a
+the artwork has products in the store (a Gelato id, status created/publishing/active), a
 write of `processing`, `rejected` or `failed` does not touch `status` and `reason`: it goes to
 `new_version_status` / `new_version_reason` ("the new upload was rejected: …; the store still
 sells the previous version"), and the examined-file columns (checksum, size in pixels, format,
@@ -27,8 +27,9 @@ from typing import Callable
 
 # Statuses about the upload being examined or refused, not about products in the store.
 NEW_VERSION_STATUSES = ("processing", "rejected", "failed")
-# Product statuses that mean the store holds (or is making) a product a buyer may see.
-IN_STORE_STATUSES = ("created", "publishing", "active", "stalled")
+# Product statuses that mean the store holds (or is making) a product a buyer may see. Not
+# `stalled`: the products' own outcome for it is `failed` (artwork_outcome), which must stand.
+IN_STORE_STATUSES = ("created", "publishing", "active")
 
 
 class ArtworkIdentityError(ValueError):
