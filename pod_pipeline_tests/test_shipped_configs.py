@@ -249,7 +249,9 @@ def test_dockerfile_copies_what_exists_and_installs_the_deploy_extra():
     for line in re.findall(r"^COPY (.+)$", text, re.MULTILINE):
         for source in line.split()[:-1]:
             assert (ROOT / source).exists(), source
-    assert "pip install --no-cache-dir -c constraints.txt '.[deploy]'" in text
+    dependencies = text.index("pip install --no-cache-dir -c constraints.txt '.[deploy]'")
+    # The dependency layer comes before the code, so a code change does not reinstall them.
+    assert dependencies < text.index("COPY pod_pipeline ./pod_pipeline") < text.index("pip install --no-cache-dir --no-deps .")
     assert "deploy" in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
     assert "COPY deploy/docker/workspace.yaml ./workspace.yaml" in text and "WORKDIR /opt/pod_pipeline" in text
     home = re.search(r"DAGSTER_HOME=(\S+)", text)[1]
