@@ -134,7 +134,7 @@ def test_unmigrated_postgres_catalog_fails_with_the_migrate_command():
     with fresh_database(migrate=False) as url:
         found = doctor({"POD_CATALOG_URL": url}, "catalog")["catalog"]
         assert found.status == "fail"
-        assert found.fix == 'pod-pipeline db migrate --database-url "$POD_CATALOG_URL"'
+        assert found.fix == 'pod-pipeline db migrate --database-url "$SUPABASE_DB_URL"'
         files = discover()
         assert f"{len(files)} of {len(files)} migrations pending" in found.found
         assert all(m.label in found.found for m in files)

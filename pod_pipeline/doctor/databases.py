@@ -20,7 +20,9 @@ from pod_pipeline.db.migrate import MigrationError, discover
 from pod_pipeline.doctor.context import DoctorContext
 from pod_pipeline.doctor.report import Finding, fail, ok, warn
 
-MIGRATE = 'pod-pipeline db migrate --database-url "$POD_CATALOG_URL"'
+# The same command README and docs/operations.md give: the direct (session) connection to the
+# catalog's database, which a migration's advisory lock needs (POD_CATALOG_URL may be a pooler).
+MIGRATE = 'pod-pipeline db migrate --database-url "$SUPABASE_DB_URL"'
 DAEMON_SILENT_SECONDS = 300
 
 
