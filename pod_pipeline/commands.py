@@ -63,8 +63,7 @@ def reconcile(args: argparse.Namespace) -> int:
 
     resources = build_resources(os.environ)
     seller = resources["settings"].load()
-    gelato = resources["gelato"].process_config_and_initialize()  # resolves EnvVar secrets
-    with gelato.client() as client:
+    with resources["gelato"].client() as client:
         found, left = reconcile_store(resources["catalog"].open(), client, seller.store_id, seller.publishing,
                                       fix=args.fix, delete_ids=args.delete)
     if args.json:

@@ -7,7 +7,7 @@ import functools
 import logging
 from pathlib import Path
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, EnvVar
 from pydantic import Field
 
 from pod_pipeline.catalog.base import Catalog
@@ -18,6 +18,14 @@ from pod_pipeline.ratelimit import ANTHROPIC, Limit, RateLimiter, limiter_for
 from pod_pipeline.settings import CopywriterSettings, ListingRules, SellerSettings, load_settings
 from pod_pipeline.storage.base import ArtworkStorage
 from pod_pipeline.storage.local import LocalFolderStorage
+
+
+def plain(value):
+    """A resource field's value wherever the resource is used. Secrets are held by variable name
+    (`EnvVar`, see `environment.secret`): inside a run Dagster has already read them, but a
+    command or server that builds the same resources outside Dagster (`webhooks`, `price-sheet`,
+    `reconcile`) still holds the name, which is read here from the process environment."""
+    return value.get_value() if isinstance(value, EnvVar) else value
 
 
 class SettingsResource(ConfigurableResource):
@@ -48,8 +56,8 @@ class StorageResource(ConfigurableResource):
         if self.kind == "supabase":
             from pod_pipeline.storage.supabase import SupabaseStorage
 
-            return SupabaseStorage(supabase_url=self.supabase_url, service_role_key=self.service_role_key,
-                                   bucket=self.bucket, database_url=self.database_url,
+            return SupabaseStorage(supabase_url=self.supabase_url, service_role_key=plain(self.service_role_key),
+                                   bucket=self.bucket, database_url=plain(self.database_url),
                                    signed_url_seconds=self.signed_url_seconds)
         raise ValueError(f"storage kind {self.kind!r} is unknown (POD_STORAGE)")
 
@@ -61,7 +69,7 @@ class CatalogResource(ConfigurableResource):
     url: str = Field(default="sqlite:///.pod/catalog.db", description="Catalog database URL (POD_CATALOG_URL).")
 
     def open(self) -> Catalog:
-        return _catalog_for(self.url)
+        return _catalog_for(plain(self.url))
 
 
 @functools.cache
@@ -105,10 +113,11 @@ class CopywriterResource(ConfigurableResource):
         if kind == "claude":
             from pod_pipeline.listing.claude import CachedCopywriter, ClaudeCopywriter
 
-            if not self.api_key:
+            api_key = plain(self.api_key)
+            if not api_key:
                 raise ValueError("the claude copywriter needs ANTHROPIC_API_KEY (or POD_COPYWRITER=offline)")
             model = settings.demo_model if self.mode == "demo" else settings.production_model
-            client = _checked_client(self.api_key, self.base_url, model)
+            client = _checked_client(api_key, self.base_url, model)
             writer = ClaudeCopywriter(client, model, rules, max_tokens=settings.max_tokens,
                                       rate_limiter=self._rate_limiter())
             return CachedCopywriter(writer, Path(self.cache_dir))
@@ -119,7 +128,7 @@ class CopywriterResource(ConfigurableResource):
         if self.rate_per_minute is not None:
             per_second = self.rate_per_minute / 60
             limit = Limit(per_second, self.rate_burst or max(1.0, per_second), setting="POD_ANTHROPIC_RATE_PER_MINUTE")
-        return limiter_for(self.rate_limit_url, {ANTHROPIC: limit})
+        return limiter_for(plain(self.rate_limit_url), {ANTHROPIC: limit})
 
 
 @functools.cache

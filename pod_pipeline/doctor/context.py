@@ -8,10 +8,9 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable, Mapping
 
-from dagster import EnvVar
-
 from pod_pipeline.environment import ConfigurationError, catalog_resource, copywriter_resource, storage_resource
 from pod_pipeline.mode import DEMO, build_resources, current_mode
+from pod_pipeline.resources import plain
 from pod_pipeline.settings import DEFAULT_SETTINGS_PATH, SellerSettings, SettingsError, load_settings
 
 # mode.py builds Gelato's resource only inside build_resources, after the other parts: when one
@@ -29,8 +28,7 @@ class Resolved:
         self._resource = resource
 
     def __getattr__(self, name: str) -> Any:
-        value = getattr(self._resource, name)
-        return value.get_value() if isinstance(value, EnvVar) else value
+        return plain(getattr(self._resource, name))
 
 
 class Skip(Exception):

@@ -7,6 +7,7 @@ from pydantic import Field
 
 from pod_pipeline.gelato.client import ECOMMERCE_URL, PRODUCT_URL, GelatoClient
 from pod_pipeline.ratelimit import GELATO, Limit, limiter_for
+from pod_pipeline.resources import plain
 
 
 class GelatoResource(ConfigurableResource):
@@ -35,11 +36,11 @@ class GelatoResource(ConfigurableResource):
             limit = Limit(self.rate_per_second, self.rate_burst or max(1.0, self.rate_per_second),
                           setting="POD_GELATO_RATE_PER_SECOND")
         return GelatoClient(
-            self.api_key,
+            plain(self.api_key),
             ecommerce_url=self.ecommerce_url,
             product_url=self.product_url,
             timeout_seconds=self.timeout_seconds,
             max_attempts=self.max_attempts,
             backoff_base_seconds=self.backoff_base_seconds,
-            rate_limiter=limiter_for(self.rate_limit_url, {GELATO: limit}),
+            rate_limiter=limiter_for(plain(self.rate_limit_url), {GELATO: limit}),
         )
