@@ -26,6 +26,7 @@ class SensorDriver:
         self.cursor: str | None = None
         self.runs_launched = 0
         self.last_requested = 0  # run requests in the last tick, before run-key deduplication
+        self.last_summary: str | None = None  # what the last tick said it did (its skip message)
 
     def _already_ran(self, run_key: str) -> bool:
         if run_key in self.submitted:
@@ -46,6 +47,7 @@ class SensorDriver:
         self.cursor = data.cursor if data.cursor is not None else self.cursor
         executed = 0
         self.last_requested = len(data.run_requests or [])
+        self.last_summary = data.skip_message
         for request in data.run_requests or []:
             if request.run_key and self._already_ran(request.run_key):
                 continue

@@ -92,4 +92,6 @@ def product_status_sensor(context: SensorEvaluationContext, gelato: GelatoResour
     if not events and not runs:
         return SkipReason(summary)
     context.log.info(summary)
-    return SensorResult(asset_events=events, run_requests=runs)
+    # Without a run request the UI would call this tick "0 runs requested" however many products
+    # it moved: the summary is what the tick did.
+    return SensorResult(asset_events=events, run_requests=runs, skip_reason=None if runs else summary)
