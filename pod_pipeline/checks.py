@@ -9,6 +9,8 @@ would stop the whole batch for one bad artwork, so the specs are not `blocking`;
 the asset's.
 """
 
+from pathlib import PurePosixPath
+
 import httpx
 import pandas as pd
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec
@@ -21,7 +23,7 @@ from pod_pipeline.ui_metadata import table
 PRINT_FILE_CHECK = AssetCheckSpec(
     "print_file_is_reachable", asset="artworks",
     description="The file Gelato will fetch exists, answers a plain GET (no headers, as Gelato fetches it) with "
-                "an image, and the artwork has real dimensions. Failing artworks stop before publishing.")
+                "the content type its content really is, and the artwork has real dimensions. Failing artworks stop before publishing.")
 SHARPNESS_CHECK = AssetCheckSpec(
     "publishable_templates_are_sharp_enough", asset="variants", additional_deps=["artworks"],
     description="Every variant of a template marked publishable clears the minimum dpi, recomputed from the "
@@ -48,14 +50,22 @@ def batch_result(spec: AssetCheckSpec, problems_by_artwork: dict[str, list[str]]
                             asset_key=spec.asset_key, check_name=spec.name)
 
 
-def fetch_problems(url: str) -> list[str]:
+# What Gelato's fileUrl accepts, by the print file's name (the pipeline names it for its content).
+PRINT_FILE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
+
+
+def fetch_problems(url: str, expected_type: str | None = None) -> list[str]:
+    """A plain GET as Gelato sends it: 200 and served as `expected_type` (any image when None)."""
     try:
         with httpx.stream("GET", url, timeout=20, follow_redirects=True) as response:
             kind = response.headers.get("content-type", "")
             if response.status_code != 200:
                 return [f"print URL answered {response.status_code}"]
-            if not kind.startswith("image/"):
+            served = kind.split(";")[0].strip().lower()
+            if not served.startswith("image/"):
                 return [f"print URL serves {kind or 'no content type'}, not an image"]
+            if expected_type and served != expected_type:
+                return [f"print URL serves {kind}, but the file is {expected_type}"]
     except httpx.HTTPError as error:
         return [f"print URL cannot be fetched: {error!r}"]
     return []
@@ -64,12 +74,15 @@ def fetch_problems(url: str) -> list[str]:
 def print_file_problems(artwork, bucket) -> list[str]:
     stored = bucket.stat(artwork.print_path)
     problems = []
+    expected_type = PRINT_FILE_TYPES.get(PurePosixPath(artwork.print_path).suffix.lower())
+    if expected_type is None:
+        problems.append(f"print file {artwork.print_path} is not named .png or .jpg (Gelato goes by the name)")
     if stored is None:
         problems.append(f"print file {artwork.print_path} is missing from the bucket")
     elif stored.size == 0:
         problems.append(f"print file {artwork.print_path} is empty")
     else:
-        problems += fetch_problems(bucket.print_file_url(artwork.print_path))
+        problems += fetch_problems(bucket.print_file_url(artwork.print_path), expected_type)
     if artwork.width <= 0 or artwork.height <= 0:
         problems.append(f"artwork has no pixels ({artwork.width}×{artwork.height})")
     return problems

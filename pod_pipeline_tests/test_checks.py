@@ -62,6 +62,25 @@ def test_print_file_check_fetches_the_url_gelato_will_fetch(tmp_path):
     assert not result.passed and "cannot be fetched" in failing["a"]
 
 
+def test_print_file_check_wants_the_type_the_content_really_is(tmp_path):
+    """An image served under another image type (a JPEG stored as image/png by its client) is
+    what Gelato would be handed: the check refuses it."""
+    from starlette.applications import Starlette
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    (tmp_path / "u").mkdir()
+    for name in ("print.png", "print.jpg"):
+        (tmp_path / "u" / name).write_bytes(b"bytes")
+    always_jpeg = Starlette(routes=[Route("/bucket/{path:path}", lambda request: Response(
+        b"bytes", media_type="image/jpeg"))])
+    with BackgroundServer(always_jpeg) as server:
+        bucket = StorageResource(local_root=str(tmp_path), public_base_url=server.base_url + BUCKET_MOUNT).open()
+        result, failing = print_file_check({"png": artwork(print_path="u/print.png"),
+                                            "jpg": artwork(print_path="u/print.jpg")}, bucket)
+    assert sorted(failing) == ["png"] and "serves image/jpeg, but the file is image/png" in failing["png"]
+
+
 def test_product_check_catches_missing_and_unconnected_variants():
     def frame(on_product, connected):
         return pd.DataFrame([{"template": "Poster", "gelato_product_id": "g1", "status": "active", "variants_expected": 5,

@@ -5,6 +5,7 @@ Supabase schema."""
 
 from __future__ import annotations
 
+import io
 import time
 
 import httpx
@@ -43,8 +44,13 @@ def test_uploads_to_the_bucket_become_live_products_in_the_supabase_catalog(supa
                                                                              tmp_path):
     with StorageStandin(supabase_database) as standin, httpx.Client(timeout=10) as http:
         bucket = user_bucket(standin, ARTIST, http)  # the artist's browser, under Storage RLS
-        bucket.upload(f"{ARTIST}/dunes.jpg", jpeg_bytes(4200, 6000, tmp_path), {"content-type": "image/jpeg"})
+        # As clients really upload: supabase-py (and supabase-js with a bare ArrayBuffer) send no
+        # image type unless told, and Storage keeps text/plain; another client sends a wrong one.
+        bucket.upload(f"{ARTIST}/dunes.jpg", jpeg_bytes(4200, 6000, tmp_path))
+        bucket.upload(f"{ARTIST}/sea.png", jpeg_bytes(4800, 6000, tmp_path), {"content-type": "image/png"})
         bucket.upload(f"{ARTIST}/notes.png", b"buy milk\n", {"content-type": "image/png"})
+        assert standin_sql(supabase_database, "select metadata->>'mimetype' from storage.objects where name = %s",
+                           (f"{ARTIST}/dunes.jpg",)) == [("text/plain;charset=UTF-8",)]
         env = {
             "POD_MODE": "demo", "POD_SANDBOX_URL": gelato_sandbox.base_url, "GELATO_API_KEY": "sandbox-key",
             "POD_STORAGE": "supabase", "SUPABASE_URL": standin.url,
@@ -64,21 +70,38 @@ def test_uploads_to_the_bucket_become_live_products_in_the_supabase_catalog(supa
 
         catalog = PostgresCatalog(supabase_database)
         good = catalog.get_artwork(artwork_id_for(f"{ARTIST}/dunes.jpg"))
-        assert good.status == "published" and str(good.user_id) == ARTIST
+        assert good.status == "published" and str(good.user_id) == ARTIST, good.reason
         products = catalog.products_for(good.id)
         assert len(products) == 3 and all(p.status == "active" and p.external_id for p in products)
         assert all(v.price and v.gelato_variant_id for p in products for v in catalog.variants_for(p.id))
+        mislabelled = catalog.get_artwork(artwork_id_for(f"{ARTIST}/sea.png"))
+        assert mislabelled.status == "published", mislabelled.reason
+        # What Gelato was given is served as what it is (a JPEG), whatever the client sent.
+        print_types = standin_sql(supabase_database, "select metadata->>'mimetype' from storage.objects "
+                                                     "where name like %s", (f"{ARTIST}/_pipeline/%/print-%",))
+        assert sorted(print_types) == [("image/jpeg",), ("image/jpeg",)]
         notes = catalog.get_artwork(artwork_id_for(f"{ARTIST}/notes.png"))
         assert notes.status == "rejected" and "not an image" in notes.reason
 
-        # The preview went back to the bucket with its content type.
+        # The preview went back to the bucket with its content type, into the artist's folder: the
+        # frontend shows it with the artist's own token, at web size, cacheable.
         mimetype = standin_sql(supabase_database, "select metadata->>'mimetype' from storage.objects "
                                                   "where name = %s", (good.preview_path,))
-        assert mimetype == [("image/jpeg",)]
+        assert mimetype == [("image/jpeg",)] and good.preview_path.startswith(f"{ARTIST}/_pipeline/")
+        preview = http.get(f"{standin.url}/storage/v1/object/authenticated/artwork/{good.preview_path}",
+                           headers={"apikey": standin.anon_key,
+                                    "Authorization": f"Bearer {standin.user_token(ARTIST)}"})
+        assert preview.status_code == 200 and preview.headers["content-type"] == "image/jpeg"
+        assert preview.headers["cache-control"].startswith("max-age=") and len(preview.content) < 500_000
+        with Image.open(io.BytesIO(preview.content)) as shown:
+            assert max(shown.size) <= 1024 and shown.size[1] > shown.size[0]
+        # Derived files never came back as uploads: three artworks, no more.
+        assert standin_sql(supabase_database, "select count(*) from artwork", ()) == [(3,)]
         # Every catalog write of the run went through the direct connection, a few per product.
-        assert 0 < round_trips / len(products) < 25 and rows_changed > 0
-        print(f"\ncatalog round trips per published product: {round_trips / len(products):.1f}; "
-              f"rows changed per published product: {rows_changed / len(products):.1f}")
+        published = len(products) + len(catalog.products_for(mislabelled.id))
+        assert 0 < round_trips / published < 25 and rows_changed > 0
+        print(f"\ncatalog round trips per published product: {round_trips / published:.1f}; "
+              f"rows changed per published product: {rows_changed / published:.1f}")
 
 
 def standin_sql(url: str, statement: str, params: tuple) -> list[tuple]:

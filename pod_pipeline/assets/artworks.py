@@ -14,6 +14,7 @@ from pod_pipeline.catalog.rows import ArtworkRow
 from pod_pipeline.checks import PRINT_FILE_CHECK, print_file_check
 from pod_pipeline.partitions import MAX_BATCH_SIZE, UPLOAD_PATH_TAG, UPLOAD_VERSION_TAG, artworks_partitions
 from pod_pipeline.resources import CatalogResource, SettingsResource, StorageResource
+from pod_pipeline.storage.base import content_name, owner_of
 from pod_pipeline.ui_metadata import thumbnail
 
 # Two at most: a huge upload holds one decoded copy (~550 MiB at 10,000² px, `bench artwork-step`).
@@ -41,17 +42,18 @@ class Artwork:
 
 
 def store_print_file(bucket, artwork_id: str, path: str, local: Path, processed) -> str:
-    """The bucket path Gelato fetches: the upload itself when it is print-ready and named for
-    what it is, else a copy that is (a normalised PNG, or the same bytes under the right
-    extension, since Gelato goes by the URL and content type)."""
+    """The bucket path Gelato fetches: always a copy the pipeline wrote (a normalised PNG, or the
+    upload's bytes), named and typed for what the content is. Never the upload itself: Storage
+    serves an upload with whatever type its client sent (supabase-py and supabase-js send
+    text/plain unless told otherwise, and Gelato refuses that), and the artist may overwrite it
+    before Gelato fetches it hours later; the copy's name changes with its content."""
+    owner = owner_of(path)
     if processed.print_png is not None:
-        return bucket.put_derived(artwork_id, "print.png", processed.print_png, "image/png")
-    extension = processed.info.extension
-    gelato_names = {".png"} if extension == ".png" else {".jpg", ".jpeg"}  # what Gelato's fileUrl accepts
-    if PurePosixPath(path).suffix.lower() in gelato_names:
-        return path
+        data, extension = processed.print_png, ".png"
+    else:
+        data, extension = local.read_bytes(), processed.info.extension
     content_type = "image/png" if extension == ".png" else "image/jpeg"
-    return bucket.put_derived(artwork_id, f"print{extension}", local.read_bytes(), content_type)
+    return bucket.put_derived(artwork_id, content_name("print", data, extension), data, content_type, owner=owner)
 
 
 class UploadPaths(Config):
@@ -103,7 +105,8 @@ def examine_upload(context: AssetExecutionContext, artwork_id: str, path: str, b
         print_path = store_print_file(bucket, artwork_id, path, local, processed)
 
     info = processed.info
-    preview_path = bucket.put_derived(artwork_id, "preview.jpg", processed.preview_jpeg, "image/jpeg")
+    preview_path = bucket.put_derived(artwork_id, content_name("preview", processed.preview_jpeg, ".jpg"),
+                                      processed.preview_jpeg, "image/jpeg", owner=owner_of(path))
     db.upsert_artwork(row.model_copy(update={
         "checksum": info.sha256, "width": info.width, "height": info.height, "format": info.format,
         "preview_path": preview_path, "status": "processing",

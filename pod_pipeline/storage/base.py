@@ -10,9 +10,36 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
-# Files the pipeline itself writes (previews, normalised print files) live under this prefix and
-# are never treated as uploads.
-DERIVED_PREFIX = "_pipeline/"
+# Files the pipeline itself writes (previews, print files) live in the owner's folder under
+# `<owner>/_pipeline/<artwork>/`: the per-user Storage policy lets the artist read them with their
+# own token (the frontend shows the preview), while the `_pipeline` folder is reserved (users may
+# not write there, and nothing in it is an upload). Artworks examined before this layout keep
+# their derived files under the bucket-level `_pipeline/<artwork>/` (DERIVED_PREFIX), still
+# skipped by the scan and readable by their owner through the catalog row (a storage policy).
+DERIVED_FOLDER = "_pipeline"
+DERIVED_PREFIX = f"{DERIVED_FOLDER}/"
+# Derived files are written once under a name that changes with their content, so browsers and
+# CDNs may keep them for a year: a new version of an artwork gets a new preview path.
+DERIVED_CACHE_SECONDS = 365 * 24 * 3600
+
+
+def derived_path(owner: str, artwork_id: str, name: str) -> str:
+    """Where the pipeline keeps a file it made for `owner`'s artwork."""
+    if not owner or "/" in owner or owner.startswith(".") or owner == DERIVED_FOLDER:
+        raise ValueError(f"cannot store a derived file for owner {owner!r}: uploads live in an owner folder")
+    return f"{owner}/{DERIVED_PREFIX}{artwork_id}/{name}"
+
+
+def content_name(stem: str, data: bytes, extension: str) -> str:
+    """`preview-<64 bits of the content's SHA-256>.jpg`: a name that changes with the content, so
+    a cached copy is never stale and what Gelato fetches is the file that was checked."""
+    return f"{stem}-{hashlib.sha256(data).hexdigest()[:16]}{extension}"
+
+
+def is_derived(path: str) -> bool:
+    """A file the pipeline wrote (either layout): never an upload."""
+    parts = path.split("/")
+    return parts[0] == DERIVED_FOLDER or (len(parts) > 2 and parts[1] == DERIVED_FOLDER)
 
 
 # 128 bits of the path's hash: with a million uploads all named `image.png` the chance that two
@@ -73,8 +100,9 @@ class ArtworkStorage(ABC):
         """Copy the upload to a local file (big artworks never sit whole in memory twice)."""
 
     @abstractmethod
-    def put_derived(self, artwork_id: str, name: str, data: bytes, content_type: str) -> str:
-        """Store a file the pipeline made (preview, print file); returns its path."""
+    def put_derived(self, artwork_id: str, name: str, data: bytes, content_type: str, *, owner: str) -> str:
+        """Store a file the pipeline made (preview, print file) in `owner`'s folder, served with
+        `content_type` and a long cache lifetime; returns its path (`derived_path`)."""
 
     @abstractmethod
     def print_file_url(self, path: str) -> str:

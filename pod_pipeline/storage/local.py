@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote
 
-from pod_pipeline.storage.base import DERIVED_PREFIX, ArtworkStorage, Upload, owner_of
+from pod_pipeline.storage.base import ArtworkStorage, Upload, derived_path, is_derived, owner_of
 
 
 def _arrival_ns(stat: os.stat_result) -> int:
@@ -61,7 +61,7 @@ class LocalFolderStorage(ArtworkStorage):
                         continue  # hidden and in-flight temp files
                     full = Path(dirpath, name)
                     rel = full.relative_to(self.root).as_posix()
-                    if rel.startswith(DERIVED_PREFIX):
+                    if is_derived(rel):
                         continue
                     try:
                         stat = full.stat()
@@ -84,8 +84,9 @@ class LocalFolderStorage(ArtworkStorage):
         shutil.copyfile(self.root / path, dest)
         return dest
 
-    def put_derived(self, artwork_id: str, name: str, data: bytes, content_type: str) -> str:
-        path = f"{DERIVED_PREFIX}{artwork_id}/{name}"
+    def put_derived(self, artwork_id: str, name: str, data: bytes, content_type: str, *, owner: str) -> str:
+        # The bucket server serves by file name, so the name must say what the content is.
+        path = derived_path(owner, artwork_id, name)
         target = self.root / path
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{name}.tmp")

@@ -8,10 +8,10 @@ sequential scan with a top-N sort: linear in the bucket's size but a single roun
 `pod_pipeline.benchmarks.sensor_scan` for the figures). Three more predicates ride on the same
 scan:
 
-- files the pipeline wrote (`DERIVED_PREFIX`) and hidden names (a `.`-segment, such as the
-  dashboard's `.emptyFolderPlaceholder`) are excluded in SQL, so they never take a place in a
-  page: a burst of derived files can't fill a page and stall the sensor, and the cursor (the last
-  row returned) never needs to "skip" anything;
+- files the pipeline wrote (`is_derived`: in a `_pipeline` folder) and hidden names (a
+  `.`-segment, such as the dashboard's `.emptyFolderPlaceholder`) are excluded in SQL, so they
+  never take a place in a page: a burst of derived files can't fill a page and stall the sensor,
+  and the cursor (the last row returned) never needs to "skip" anything;
 - only rows older than `settle_seconds` are returned. `updated_at` is stamped when the storage
   server's transaction starts but becomes visible when it commits; without the margin an upload
   committing just after a younger one was read would fall behind the cursor and never be seen;
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from pod_pipeline.storage.base import DERIVED_PREFIX
+from pod_pipeline.storage.base import DERIVED_FOLDER, is_derived
 
 NIL_UUID = "00000000-0000-0000-0000-000000000000"
 
@@ -58,7 +58,7 @@ def is_hidden(name: str) -> bool:
 
 
 def is_upload_name(name: str) -> bool:
-    return not name.startswith(DERIVED_PREFIX) and not is_hidden(name)
+    return not is_derived(name) and not is_hidden(name)
 
 
 def version_of(version: str | None, etag: str | None, updated_at: datetime) -> str:
@@ -160,7 +160,9 @@ class ObjectsTable:
             "where bucket_id = %(bucket)s "
             "and (updated_at, id) > (%(after_ts)s::timestamptz, %(after_id)s::uuid) "
             "and updated_at <= statement_timestamp() - make_interval(secs => %(settle)s) "
-            "and not starts_with(name, %(derived)s) "
+            # is_derived() in SQL: `_pipeline/...` (older artworks) and `<owner>/_pipeline/...`
+            "and split_part(name, '/', 1) <> %(derived)s "
+            "and not (split_part(name, '/', 2) = %(derived)s and name like '%%/%%/%%') "
             "and name not like '.%%' and name not like '%%/.%%'"
             f"{self._current_only()} "
             "order by updated_at, id limit %(limit)s"
@@ -170,7 +172,7 @@ class ObjectsTable:
             "after_ts": after[0].isoformat() if after else "-infinity",
             "after_id": after[1] if after else NIL_UUID,
             "settle": float(settle_seconds),
-            "derived": DERIVED_PREFIX,
+            "derived": DERIVED_FOLDER,
             "limit": int(limit),
         }
 

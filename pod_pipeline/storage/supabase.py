@@ -31,7 +31,14 @@ import httpx
 import psycopg2
 from storage3.exceptions import StorageApiError
 
-from pod_pipeline.storage.base import DERIVED_PREFIX, ArtworkStorage, Upload, owner_of
+from pod_pipeline.storage.base import (
+    DERIVED_CACHE_SECONDS,
+    ArtworkStorage,
+    Upload,
+    derived_path,
+    is_derived,
+    owner_of,
+)
 from pod_pipeline.storage.objects_cursor import (
     ObjectRow,
     ObjectsTable,
@@ -277,11 +284,13 @@ class SupabaseStorage(ArtworkStorage):
         dest.write_bytes(data)
         return dest
 
-    def put_derived(self, artwork_id: str, name: str, data: bytes, content_type: str) -> str:
-        path = f"{DERIVED_PREFIX}{artwork_id}/{name}"
-        # upsert must be the string "true": supabase-py sends it as the x-upsert header.
+    def put_derived(self, artwork_id: str, name: str, data: bytes, content_type: str, *, owner: str) -> str:
+        path = derived_path(owner, artwork_id, name)
+        # upsert must be the string "true": supabase-py sends it as the x-upsert header. The type
+        # is set explicitly: without it Storage keeps text/plain and Gelato refuses the file.
         self._call("upload", path, lambda: self._bucket_api().upload(
-            path, data, {"content-type": content_type, "upsert": "true"}))
+            path, data, {"content-type": content_type, "upsert": "true",
+                         "cache-control": str(DERIVED_CACHE_SECONDS)}))
         return path
 
     def print_file_url(self, path: str) -> str:
@@ -320,9 +329,9 @@ class SupabaseStorage(ArtworkStorage):
             if not name or is_hidden(name):
                 continue
             if item.get("id") is None:  # a folder
-                if not (full + "/").startswith(DERIVED_PREFIX):
+                if not is_derived(full + "/"):
                     yield from self._walk(full)
-            elif not full.startswith(DERIVED_PREFIX):
+            elif not is_derived(full):
                 yield full, item
 
     @staticmethod

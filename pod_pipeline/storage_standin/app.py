@@ -10,10 +10,13 @@ Faithful on purpose:
   `statusCode`, which is what storage3 reports) and 500 for server errors. The only non-400
   refusal is the API gateway's **401** when the `apikey` header is missing or not a project key.
 - `Authorization: Bearer <JWT>` is verified with the project's JWT secret (bad or missing:
-  `statusCode` 403, `Unauthorized`). `service_role` sees and writes everything; `authenticated`
-  users only objects under their own folder (`<sub>/…`, the per-user Storage policy, applied here
-  in Python because the stand-in connects as a superuser) and their uploads get `owner_id = sub`;
-  `anon` nothing. Objects a caller may not see are "Object not found", as under RLS.
+  `statusCode` 403, `Unauthorized`). Every query on `storage.objects` runs, as on the storage
+  server, as the JWT's role (`anon`, `authenticated`, `service_role`) with `request.jwt.claims`
+  set to its claims, so the database's RLS policies (the project's migrations) decide what a
+  caller sees and writes: without policies a user sees nothing. Objects a caller may not see are
+  "Object not found"; a row a policy's WITH CHECK refuses is 403 "new row violates row-level
+  security policy". A user's uploads get `owner_id = sub`. Bucket lookups, signed-URL and public
+  downloads run as the server's own role (the token or the bucket's `public` flag was checked).
 - Upload: multipart (what supabase-py sends) or a raw body; `x-upsert: true` overwrites (keeps
   `id` and `created_at`, bumps `updated_at`, new `version`), otherwise an existing name is
   `409 Duplicate`. `metadata` holds `eTag` (quoted MD5), `size`, `mimetype` (the file part's
@@ -99,17 +102,30 @@ def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+# The database roles a project JWT may name (the storage server switches to the JWT's role).
+DATABASE_ROLES = ("anon", "authenticated", "service_role")
+
+
 @dataclass(frozen=True)
 class Caller:
+    """Who a request acts as: the JWT's role and its verified claims. Queries on objects run as
+    this role with `request.jwt.claims` set, so the database's RLS policies decide."""
     role: str
     sub: str | None
+    claims_json: str = "{}"
 
-    def may_access(self, name: str, user_folders: bool) -> bool:
-        if self.role == "service_role":
-            return True
-        if self.role == "authenticated" and self.sub:
-            return (not user_folders) or name.split("/", 1)[0] == self.sub
-        return False
+
+def act_as(cur, caller: Caller | None) -> None:
+    """Switch the transaction to the caller's role and claims (what the storage server does
+    before every query on storage.objects); None stays the server's own (superuser) role, for
+    signed-URL and public downloads, whose token or bucket setting was checked already."""
+    if caller is not None:
+        cur.execute("select set_config('role', %s, true), set_config('request.jwt.claims', %s, true)",
+                    (caller.role, caller.claims_json))
+
+
+def refused_by_policy(error: psycopg2.Error) -> StorageError:
+    return StorageError(403, "Unauthorized", str(error).strip().splitlines()[0], "AccessDenied")
 
 
 @dataclass(frozen=True)
@@ -202,9 +218,10 @@ class ObjectStore:
     def bucket(self, bucket: str) -> dict[str, Any]:
         return self._run(lambda cur: self._require_bucket(cur, bucket))
 
-    def find(self, bucket: str, name: str) -> dict[str, Any] | None:
+    def find(self, bucket: str, name: str, caller: Caller | None = None) -> dict[str, Any] | None:
         def work(cur):
             self._require_bucket(cur, bucket)
+            act_as(cur, caller)
             cur.execute("select id::text, version, metadata, updated_at from storage.objects "
                         "where bucket_id = %s and name = %s", (bucket, name))
             row = cur.fetchone()
@@ -213,7 +230,7 @@ class ObjectStore:
         return self._run(work)
 
     def put(self, bucket: str, name: str, data: bytes, mimetype: str, cache_control: str,
-            user_metadata: Any, owner: str | None, upsert: bool, must_exist: bool) -> str:
+            user_metadata: Any, caller: Caller, upsert: bool, must_exist: bool) -> str:
         version = str(uuid.uuid4())
         target = self.file_path(bucket, version)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -224,11 +241,13 @@ class ObjectStore:
         metadata = {"eTag": f'"{hashlib.md5(data).hexdigest()}"', "size": len(data), "mimetype": mimetype,
                     "cacheControl": cache_control, "lastModified": format_datetime(now, usegmt=True),
                     "contentLength": len(data), "httpStatusCode": 200}
+        owner = caller.sub
         owner_uuid = owner if owner and _is_uuid(owner) else None
         user_json = Json(user_metadata) if user_metadata is not None else None
 
         def work(cur):
             self._require_bucket(cur, bucket)
+            act_as(cur, caller)
             cur.execute("select id::text, version from storage.objects where bucket_id = %s and name = %s "
                         "for update", (bucket, name))
             existing = cur.fetchone()
@@ -247,12 +266,18 @@ class ObjectStore:
                     "insert into storage.objects (bucket_id, name, owner, owner_id, metadata, user_metadata, version) "
                     "values (%s, %s, %s, %s, %s, %s, %s) returning id::text",
                     (bucket, name, owner_uuid, owner, Json(metadata), user_json, version))
-            except psycopg2.errors.UniqueViolation:  # a concurrent first upload of the same name
+            except psycopg2.errors.UniqueViolation:  # a concurrent first upload, or a name RLS hides
                 raise StorageError(409, "Duplicate", "The resource already exists", "ResourceAlreadyExists") from None
             return cur.fetchone()[0], None
 
+        def checked(cur):
+            try:
+                return work(cur)
+            except psycopg2.errors.InsufficientPrivilege as error:  # a policy's WITH CHECK refused the row
+                raise refused_by_policy(error) from None
+
         try:
-            object_id, old_version = self._run(work)
+            object_id, old_version = self._run(checked)
         except BaseException:
             target.unlink(missing_ok=True)
             raise
@@ -260,9 +285,10 @@ class ObjectStore:
             self.file_path(bucket, old_version).unlink(missing_ok=True)
         return object_id
 
-    def remove(self, bucket: str, names: list[str]) -> list[dict[str, Any]]:
+    def remove(self, bucket: str, names: list[str], caller: Caller) -> list[dict[str, Any]]:
         def work(cur):
             self._require_bucket(cur, bucket)
+            act_as(cur, caller)
             cur.execute("delete from storage.objects where bucket_id = %s and name = any(%s) "
                         "returning id::text, name, version, bucket_id, owner_id, updated_at, created_at, "
                         "last_accessed_at, metadata", (bucket, names))
@@ -275,7 +301,7 @@ class ObjectStore:
                  "created_at": js_time(r[6]), "last_accessed_at": js_time(r[7]), "metadata": r[8]} for r in rows]
 
     def search(self, bucket: str, prefix: str, search: str, limit: int, offset: int, column: str, order: str,
-               only_folder_of: str | None, see_nothing: bool) -> list[dict[str, Any]]:
+               caller: Caller) -> list[dict[str, Any]]:
         """One folder level, as storage.search() answers the list route."""
         if prefix and not prefix.endswith("/"):
             prefix += "/"
@@ -283,18 +309,14 @@ class ObjectStore:
         column = column if column in ("name", "updated_at", "created_at", "last_accessed_at") else "name"
         order = "desc" if order == "desc" else "asc"
         sort = f'name collate "C" {order}' if column == "name" else f'{column} {order}, name collate "C" {order}'
-        policy = ""
-        if see_nothing:
-            policy = " and false"
-        elif only_folder_of is not None:
-            policy = " and split_part(name, '/', 1) = %(sub)s"
 
         def work(cur):
             self._require_bucket(cur, bucket)
+            act_as(cur, caller)
             cur.execute(
                 "with objs as (select name, id, updated_at, created_at, last_accessed_at, metadata, "
                 "string_to_array(name, '/') as tokens from storage.objects "
-                "where bucket_id = %(bucket)s and lower(name) like lower(%(pattern)s) escape '\\'" + policy + ") "
+                "where bucket_id = %(bucket)s and lower(name) like lower(%(pattern)s) escape '\\') "
                 "select name, id, updated_at, created_at, last_accessed_at, metadata from ("
                 " select 0 as grp, f.name, null::text as id, null::timestamptz as updated_at,"
                 "  null::timestamptz as created_at, null::timestamptz as last_accessed_at, null::jsonb as metadata"
@@ -306,7 +328,7 @@ class ObjectStore:
                 ") e order by grp, (case when grp = 0 then name end) collate \"C\" " + order + ", " + sort +
                 " limit %(limit)s offset %(offset)s",
                 {"bucket": bucket, "pattern": escape_like(prefix + search) + "%", "level": level,
-                 "limit": limit, "offset": offset, "sub": only_folder_of})
+                 "limit": limit, "offset": offset})
             return cur.fetchall()
 
         return [{"name": r[0], "id": r[1], "updated_at": js_time(r[2]), "created_at": js_time(r[3]),
@@ -327,8 +349,7 @@ def _check_key(name: str) -> None:
         raise StorageError(400, "InvalidKey", f"Invalid key: {name}", "InvalidKey")
 
 
-def create_storage_app(database_url: str, files_dir: Path, jwt_secret: str, api_keys: Iterable[str],
-                       user_folders: bool = True) -> Starlette:
+def create_storage_app(database_url: str, files_dir: Path, jwt_secret: str, api_keys: Iterable[str]) -> Starlette:
     """The stand-in as an ASGI app, mounted at `/storage/v1` (so its base URL is a SUPABASE_URL).
     `api_keys`: the project keys the gateway accepts in `apikey` (anon, service role);
     `jwt_secret`: the project's JWT secret (verifies bearer tokens, signs URL tokens)."""
@@ -346,7 +367,11 @@ def create_storage_app(database_url: str, files_dir: Path, jwt_secret: str, api_
             payload = jwt.decode(token, jwt_secret, algorithms=["HS256"], options={"verify_aud": False})
         except jwt.PyJWTError as error:
             raise StorageError(403, "Unauthorized", str(error) or "Invalid JWT", "AccessDenied") from None
-        return Caller(role=str(payload.get("role") or "anon"), sub=payload.get("sub"))
+        role = str(payload.get("role") or "anon")
+        if role not in DATABASE_ROLES:
+            raise StorageError(403, "Unauthorized", f'role "{role}" does not exist', "AccessDenied")
+        sub = payload.get("sub")
+        return Caller(role=role, sub=str(sub) if sub is not None else None, claims_json=json.dumps(payload))
 
     def endpoint(handler):
         async def wrapped(request: Request) -> Response:
@@ -364,8 +389,8 @@ def create_storage_app(database_url: str, files_dir: Path, jwt_secret: str, api_
         return bucket, name
 
     async def visible_object(caller: Caller, bucket: str, name: str) -> dict[str, Any]:
-        found = await run_in_threadpool(store.find, bucket, name)
-        if found is None or not caller.may_access(name, user_folders):
+        found = await run_in_threadpool(store.find, bucket, name, caller)
+        if found is None:
             raise not_found()
         return found
 
@@ -395,9 +420,7 @@ def create_storage_app(database_url: str, files_dir: Path, jwt_secret: str, api_
         sort_by = body.get("sortBy") or {}
         rows = await run_in_threadpool(
             store.search, request.path_params["bucket"], prefix or "", body.get("search") or "", limit, offset,
-            sort_by.get("column", "name"), sort_by.get("order", "asc"),
-            caller.sub if (caller.role == "authenticated" and user_folders) else None,
-            caller.role not in ("service_role", "authenticated") or (caller.role == "authenticated" and not caller.sub))
+            sort_by.get("column", "name"), sort_by.get("order", "asc"), caller)
         return JSONResponse(rows)
 
     @endpoint
@@ -422,11 +445,9 @@ def create_storage_app(database_url: str, files_dir: Path, jwt_secret: str, api_
             cache_control = cache_control_of(request.headers.get("cache-control"))
             user_metadata = None
         await run_in_threadpool(store.bucket, bucket)
-        if not caller.may_access(name, user_folders):
-            raise StorageError(403, "Unauthorized", "new row violates row-level security policy", "AccessDenied")
         upsert = not must_exist and request.headers.get("x-upsert", "false").lower() == "true"
         object_id = await run_in_threadpool(store.put, bucket, name, data, mimetype, cache_control, user_metadata,
-                                            caller.sub, upsert, must_exist)
+                                            caller, upsert, must_exist)
         return JSONResponse({"Id": object_id, "Key": f"{bucket}/{name}"})
 
     @endpoint
@@ -443,8 +464,8 @@ def create_storage_app(database_url: str, files_dir: Path, jwt_secret: str, api_
             prefixes = list(json.loads(await request.body() or b"{}")["prefixes"])
         except (ValueError, KeyError, TypeError):
             raise bad_request("body must have required property 'prefixes'") from None
-        allowed = [name for name in prefixes if isinstance(name, str) and caller.may_access(name, user_folders)]
-        return JSONResponse(await run_in_threadpool(store.remove, request.path_params["bucket"], allowed))
+        names = [name for name in prefixes if isinstance(name, str)]
+        return JSONResponse(await run_in_threadpool(store.remove, request.path_params["bucket"], names, caller))
 
     @endpoint
     async def sign(request: Request) -> Response:

@@ -5,7 +5,8 @@ storage server's tenant migrations): `storage.buckets` and `storage.objects` wit
 key, `bucket_id`, `name` (the full key, `<user uuid>/art.png`), `owner`/`owner_id`, `created_at`,
 `updated_at`, `last_accessed_at`, `metadata jsonb` (`size`, `mimetype`, `eTag`, …),
 `user_metadata`, `version`, the generated `path_tokens`, unique `(bucket_id, name)`, the
-`name text_pattern_ops` index, the `updated_at` trigger, row level security switched on, and the
+`name text_pattern_ops` index, the `updated_at` trigger, row level security switched on (with the
+API roles `anon`/`authenticated`/`service_role` and their grants, no policies), and the
 `storage.foldername/filename/extension` helpers policies use. Like Supabase it has **no index on
 `created_at`/`updated_at`** (hosted projects may not add one), so the upload cursor's query is
 measured here against the same access path as in production.
@@ -19,7 +20,24 @@ from __future__ import annotations
 import psycopg2
 
 STORAGE_SCHEMA_SQL = r"""
+-- The API roles the storage server switches to (cluster-wide: another database may have made them).
+do $$
+declare role_name text;
+begin
+  foreach role_name in array array['anon', 'authenticated', 'service_role'] loop
+    if not exists (select 1 from pg_roles where rolname = role_name) then
+      begin
+        execute format('create role %I nologin noinherit%s', role_name,
+                       case when role_name = 'service_role' then ' bypassrls' else '' end);
+      exception when duplicate_object or unique_violation then null;
+      end;
+    end if;
+  end loop;
+end
+$$;
+
 create schema if not exists storage;
+grant usage on schema storage to anon, authenticated, service_role;
 
 create table if not exists storage.buckets (
     id                 text primary key,
@@ -51,6 +69,8 @@ create table if not exists storage.objects (
 create unique index if not exists bucketid_objname on storage.objects using btree (bucket_id, name);
 create index if not exists name_prefix_search on storage.objects (name text_pattern_ops);
 alter table storage.objects enable row level security;
+-- As on Supabase: the API roles hold every privilege and RLS policies decide.
+grant all on storage.objects, storage.buckets to anon, authenticated, service_role;
 
 create or replace function storage.update_updated_at_column() returns trigger
 language plpgsql as $$
@@ -97,7 +117,8 @@ def _run(database_url: str, statements: str, params: tuple = ()) -> None:
     conn = psycopg2.connect(database_url)
     try:
         with conn, conn.cursor() as cur:
-            cur.execute(statements, params)
+            # Without parameters psycopg2 leaves `%` alone (format('%I') in the schema's DO block).
+            cur.execute(statements, params or None)
     finally:
         conn.close()
 

@@ -22,14 +22,14 @@ from pod_pipeline.storage_standin.schema import create_storage_schema, ensure_bu
 class StorageStandin:
     def __init__(self, database_url: str, bucket: str = "artwork", public: bool = False,
                  files_dir: str | Path | None = None, jwt_secret: str | None = None,
-                 create_schema: bool = True, user_folders: bool = True):
+                 create_schema: bool = True):
         self.database_url, self.bucket, self.public = database_url, bucket, public
         self.jwt_secret = jwt_secret or new_jwt_secret()
         self.service_role_key = service_role_key(self.jwt_secret)
         self.anon_key = anon_key(self.jwt_secret)
         self._files_dir = Path(files_dir) if files_dir else None
         self._own_files_dir: str | None = None
-        self._create_schema, self._user_folders = create_schema, user_folders
+        self._create_schema = create_schema
         self._server: BackgroundServer | None = None
 
     @property
@@ -57,7 +57,7 @@ class StorageStandin:
             self._own_files_dir = tempfile.mkdtemp(prefix="pod-storage-standin-")
             self._files_dir = Path(self._own_files_dir)
         app = create_storage_app(self.database_url, self._files_dir, self.jwt_secret,
-                                 api_keys=(self.anon_key, self.service_role_key), user_folders=self._user_folders)
+                                 api_keys=(self.anon_key, self.service_role_key))
         self._server = BackgroundServer(app, name="storage-standin").start()
         return self
 

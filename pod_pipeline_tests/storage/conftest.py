@@ -11,6 +11,7 @@ import psycopg2
 import pytest
 from supabase import ClientOptions, create_client
 
+from pod_pipeline.db.migrate import apply_migrations
 from pod_pipeline.storage.supabase import SupabaseStorage
 from pod_pipeline.storage_standin import DEFAULT_ADMIN_URL, StorageStandin, create_storage_schema, temporary_database
 
@@ -21,8 +22,11 @@ USER_B = "0b0b0b0b-0000-4000-8000-00000000000b"
 
 @pytest.fixture
 def storage_db() -> Iterator[str]:
+    """Supabase's storage schema plus the project's migrations: the stand-in runs every object
+    query under the caller's role, so what a user may do is what the migrations' policies say."""
     with temporary_database(ADMIN_URL, prefix="pod_storage_test") as url:
         create_storage_schema(url)
+        apply_migrations(url)
         yield url
 
 

@@ -19,7 +19,9 @@ def test_scan_pages_with_a_keyset_cursor_and_skips_derived_files(tmp_path):
     storage = LocalFolderStorage(tmp_path)
     for i in range(5):
         put(tmp_path, f"user-1/art-{i}.png")
-    storage.put_derived("art-0", "preview.jpg", b"jpeg", "image/jpeg")
+    derived = storage.put_derived("art-0", "preview-00.jpg", b"jpeg", "image/jpeg", owner="user-1")
+    assert derived == "user-1/_pipeline/art-0/preview-00.jpg" and (tmp_path / derived).read_bytes() == b"jpeg"
+    put(tmp_path, "_pipeline/art-0/preview.jpg")  # where artworks examined before kept theirs
     put(tmp_path, "user-1/.hidden.png")
     first, cursor = storage.scan(None, 3)
     second, cursor = storage.scan(cursor, 3)

@@ -59,7 +59,8 @@ def test_scan_pages_uploads_with_a_keyset_cursor(storage, standin, storage_db, h
 def test_derived_files_never_fill_a_page_or_stall_the_cursor(storage, standin, http_client):
     first = upload_as(standin, http_client, USER_A, "first.png")
     for i in range(7):  # more pipeline files than a page holds, between two uploads
-        storage.put_derived(f"art-{i}", "preview.jpg", b"jpeg", "image/jpeg")
+        storage.put_derived(f"art-{i}", "preview.jpg", b"jpeg", "image/jpeg", owner=USER_A)
+    storage._bucket_api().upload("_pipeline/art-old/preview.jpg", b"jpeg", {"content-type": "image/jpeg"})
     last = upload_as(standin, http_client, USER_A, "last.png")
 
     pages, cursor = drain(storage, limit=2)
@@ -67,7 +68,7 @@ def test_derived_files_never_fill_a_page_or_stall_the_cursor(storage, standin, h
     pages, _ = drain(storage, limit=1)
     assert [[u.path for u in page] for page in pages] == [[first], [last]]
     # Derived files written after the last upload are not found later either.
-    storage.put_derived("art-9", "print.png", b"png", PNG)
+    storage.put_derived("art-9", "print.png", b"png", PNG, owner=USER_B)
     assert storage.scan(cursor, 5) == ([], cursor)
 
 
@@ -129,15 +130,19 @@ def test_stat_and_download(storage, standin, tmp_path, http_client):
 
 
 def test_put_derived_stores_with_its_content_type_and_overwrites(storage, storage_db):
-    path = storage.put_derived("sunset-1a2b3c4d", "preview.jpg", b"jpeg one", "image/jpeg")
-    assert path == f"{DERIVED_PREFIX}sunset-1a2b3c4d/preview.jpg"
-    assert storage.put_derived("sunset-1a2b3c4d", "preview.jpg", b"jpeg two", "image/jpeg") == path  # upsert
-    rows = sql(storage_db, "select metadata->>'mimetype', (metadata->>'size')::int, owner_id from storage.objects "
+    path = storage.put_derived("sunset-1a2b3c4d", "preview.jpg", b"jpeg one", "image/jpeg", owner=USER_A)
+    assert path == f"{USER_A}/{DERIVED_PREFIX}sunset-1a2b3c4d/preview.jpg"
+    assert storage.put_derived("sunset-1a2b3c4d", "preview.jpg", b"jpeg two", "image/jpeg", owner=USER_A) == path
+    rows = sql(storage_db, "select metadata->>'mimetype', (metadata->>'size')::int, owner_id, "
+                           "metadata->>'cacheControl' from storage.objects "
                            "where bucket_id = 'artwork' and name = %s", (path,))
-    assert rows == [("image/jpeg", len(b"jpeg two"), None)]  # service-role uploads have no owner
-    storage.put_derived("sunset-1a2b3c4d", "print.png", b"png", PNG)
+    # service-role uploads have no owner; derived names change with their content: cached for a year
+    assert rows == [("image/jpeg", len(b"jpeg two"), None, f"max-age={365 * 24 * 3600}")]
+    storage.put_derived("sunset-1a2b3c4d", "print.png", b"png", PNG, owner=USER_A)
     assert sql(storage_db, "select metadata->>'mimetype' from storage.objects where name like %s",
-               (f"{DERIVED_PREFIX}%print.png",)) == [(PNG,)]
+               (f"%/{DERIVED_PREFIX}%print.png",)) == [(PNG,)]
+    with pytest.raises(ValueError, match="owner folder"):
+        storage.put_derived("sunset-1a2b3c4d", "print.png", b"png", PNG, owner="")
     assert storage.stat(path).size == len(b"jpeg two")
 
 
@@ -231,7 +236,8 @@ def test_the_list_api_fallback_finds_the_same_uploads(storage, list_storage, sta
     paths = [upload_as(standin, http_client, user, f"art-{i}.png") for user in (USER_A, USER_B) for i in range(3)]
     paths.append(upload_as(standin, http_client, USER_A, "series/part-1.png"))  # a sub-folder
     user_bucket(standin, USER_B, http_client).upload(f"{USER_B}/empty/.emptyFolderPlaceholder", b"")
-    storage.put_derived("art-0", "preview.jpg", b"jpeg", "image/jpeg")
+    storage.put_derived("art-0", "preview.jpg", b"jpeg", "image/jpeg", owner=USER_A)
+    storage._bucket_api().upload("_pipeline/art-old/preview.jpg", b"jpeg", {"content-type": "image/jpeg"})
 
     by_sql = [u for page in drain(storage, limit=3)[0] for u in page]
     by_list_pages, cursor = drain(list_storage, limit=3)
