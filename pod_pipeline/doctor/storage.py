@@ -67,11 +67,71 @@ def _supabase_bucket(storage, ctx: DoctorContext) -> Finding:
     where = database_label(storage.database_url)
     try:
         objects = _count_objects(storage.database_url, storage.bucket, ctx)
+        settings = _bucket_settings(storage.database_url, storage.bucket, ctx)
     except psycopg2.Error as error:
         return fail(f"{found}; storage.objects on {where} (SUPABASE_DB_URL) cannot be read: {first_line(error)}",
                     "set SUPABASE_DB_URL to this project's direct (or session pooler) connection string")
     shown = "1000+" if objects >= 1000 else str(objects)
-    return ok(f"{found}; storage.objects readable on {where} ({shown} objects)")
+    found = f"{found}; storage.objects readable on {where} ({shown} objects)"
+    return _bucket_limits(found, storage.bucket, settings, _max_file_bytes(ctx))
+
+
+# What the pipeline itself writes into the bucket (previews, print files): a bucket whose
+# allowed_mime_types leaves one out refuses them, and nothing can publish.
+PIPELINE_TYPES = ("image/jpeg", "image/png")
+
+
+def _bucket_settings(database_url: str, bucket: str, ctx: DoctorContext) -> tuple | None:
+    """(public, allowed_mime_types, file_size_limit) of the bucket's storage.buckets row."""
+    conn = psycopg2.connect(database_url, connect_timeout=ctx.connect_timeout, application_name="pod_pipeline doctor")
+    try:
+        conn.set_session(readonly=True, autocommit=True)
+        with conn.cursor() as cur:
+            cur.execute("select public, allowed_mime_types, file_size_limit from storage.buckets where id = %s",
+                        (bucket,))
+            return cur.fetchone()
+    finally:
+        conn.close()
+
+
+def _max_file_bytes(ctx: DoctorContext) -> int:
+    from pod_pipeline.settings.model import PrintRules
+
+    try:
+        return ctx.load_settings().print.max_file_bytes
+    except Exception:  # noqa: BLE001 - the settings check reports a broken file; judge by the default
+        return PrintRules().max_file_bytes
+
+
+def _allows(allowed: list[str], mime: str) -> bool:
+    """The storage server's rule: `type/subtype` listed, or `type/*`."""
+    kind = mime.partition("/")[0]
+    return any(a == mime or a == f"{kind}/*" for a in allowed)
+
+
+def _bucket_limits(found: str, bucket: str, settings: tuple | None, max_file_bytes: int) -> Finding:
+    if settings is None:
+        return ok(found)
+    public, allowed, size_limit = settings
+    allowed = list(allowed or [])
+    refused = [mime for mime in PIPELINE_TYPES if allowed and not _allows(allowed, mime)]
+    limits = (f"allowed_mime_types {', '.join(allowed) if allowed else 'any'}, "
+              f"file_size_limit {f'{size_limit:,} bytes' if size_limit else 'none'}")
+    recommended = (f"update storage.buckets set allowed_mime_types = '{{image/png,image/jpeg}}', "
+                   f"file_size_limit = {max_file_bytes} where id = '{bucket}' (Dashboard → Storage → "
+                   f"{bucket} → Edit bucket)")
+    if refused:
+        return fail(f"{found}; the bucket refuses {', '.join(refused)} ({limits}): the pipeline cannot store its "
+                    "previews and print files, so nothing publishes", recommended)
+    if public:
+        return warn(f"{found}; the bucket is public: anyone with a path can download artists' full-size files",
+                    f"make the bucket private (Dashboard → Storage → {bucket} → Edit bucket); the pipeline and "
+                    "the frontend use signed URLs")
+    if size_limit and size_limit < max_file_bytes:
+        return warn(f"{found}; file_size_limit {size_limit:,} bytes is below print.max_file_bytes "
+                    f"({max_file_bytes:,}): the pipeline's print copy of an accepted upload may not fit, and "
+                    "that artwork fails", recommended)
+    return ok(f"{found}; {limits}")
 
 
 def _count_objects(database_url: str, bucket: str, ctx: DoctorContext) -> int:
