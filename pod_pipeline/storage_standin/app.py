@@ -29,8 +29,12 @@ Faithful on purpose:
   `search` as a case-insensitive name prefix; timestamps as JavaScript would print them
   (milliseconds, `Z`).
 
+- Uploads are held to the bucket's `allowed_mime_types` (415 `invalid_mime_type`) and
+  `file_size_limit` (413 `Payload too large`); without them any type is stored as sent, and the
+  type served is the type stored (the client's, `text/plain;charset=UTF-8` when it sent none).
+
 Not modelled: image transformations, resumable (TUS) and S3 uploads, bucket management routes,
-size / MIME limits of buckets, `list-v2`.
+the server-wide upload size limit, `list-v2`.
 """
 
 from __future__ import annotations
@@ -209,11 +213,13 @@ class ObjectStore:
 
     @staticmethod
     def _require_bucket(cur, bucket: str) -> dict[str, Any]:
-        cur.execute("select id, public from storage.buckets where id = %s", (bucket,))
+        cur.execute("select id, public, allowed_mime_types, file_size_limit from storage.buckets where id = %s",
+                    (bucket,))
         row = cur.fetchone()
         if row is None:
             raise no_such_bucket()
-        return {"id": row[0], "public": bool(row[1])}
+        return {"id": row[0], "public": bool(row[1]), "allowed_mime_types": row[2] or [],
+                "file_size_limit": row[3]}
 
     def bucket(self, bucket: str) -> dict[str, Any]:
         return self._run(lambda cur: self._require_bucket(cur, bucket))
@@ -335,6 +341,24 @@ class ObjectStore:
                  "last_accessed_at": js_time(r[4]), "metadata": r[5]} for r in self._run(work)]
 
 
+def check_bucket_limits(info: dict[str, Any], mimetype: str, size: int) -> None:
+    """The storage server's upload checks against the bucket's settings: `allowed_mime_types`
+    matched as `type/subtype` or `type/*` on the type exactly as sent (parameters included, so
+    `text/plain;charset=UTF-8` is not `text/plain`), then `file_size_limit` in bytes."""
+    def kind_and_subtype(mime: str) -> tuple[str, str | None]:
+        parts = mime.split("/")
+        return parts[0], parts[1] if len(parts) > 1 else None
+
+    allowed = info["allowed_mime_types"]
+    kind, subtype = kind_and_subtype(mimetype)
+    if allowed and (subtype is None or not any(
+            a_kind == kind and a_subtype in ("*", subtype) for a_kind, a_subtype in map(kind_and_subtype, allowed))):
+        raise StorageError(415, "invalid_mime_type", f"mime type {mimetype} is not supported", "InvalidMimeType")
+    limit = info["file_size_limit"]
+    if limit is not None and size > int(limit):
+        raise StorageError(413, "Payload too large", "The object exceeded the maximum allowed size", "EntityTooLarge")
+
+
 def _is_uuid(text: str) -> bool:
     try:
         uuid.UUID(text)
@@ -444,7 +468,7 @@ def create_storage_app(database_url: str, files_dir: Path, jwt_secret: str, api_
             data, mimetype = body, content_type or DEFAULT_MIMETYPE
             cache_control = cache_control_of(request.headers.get("cache-control"))
             user_metadata = None
-        await run_in_threadpool(store.bucket, bucket)
+        check_bucket_limits(await run_in_threadpool(store.bucket, bucket), mimetype, len(data))
         upsert = not must_exist and request.headers.get("x-upsert", "false").lower() == "true"
         object_id = await run_in_threadpool(store.put, bucket, name, data, mimetype, cache_control, user_metadata,
                                             caller, upsert, must_exist)

@@ -72,3 +72,21 @@ def test_without_the_policies_a_user_sees_and_writes_nothing(http_client):
             assert mine.list(USER_A) == []
             sql(url, "create policy everyone_reads on storage.objects for select to authenticated using (true)")
             assert [row["name"] for row in mine.list(USER_A)] == ["art.png"]
+
+
+def test_the_buckets_type_and_size_limits_hold_uploads_as_on_storage(storage, standin, storage_db, http_client):
+    """With `allowed_mime_types` set, an upload sent without an image type (supabase-py's
+    default, text/plain) is refused at the door; the pipeline's own typed files still go in."""
+    sql(storage_db, "update storage.buckets set allowed_mime_types = '{image/png,image/jpeg}', "
+                    "file_size_limit = 1000 where id = 'artwork'")
+    mine = user_bucket(standin, USER_A, http_client)
+    with pytest.raises(StorageApiError) as untyped:
+        mine.upload(f"{USER_A}/art.png", b"png")
+    assert str(untyped.value.status) == "415" and "text/plain;charset=UTF-8" in untyped.value.message
+    with pytest.raises(StorageApiError) as too_big:
+        mine.upload(f"{USER_A}/big.png", b"x" * 1001, {"content-type": "image/png"})
+    assert str(too_big.value.status) == "413"
+    mine.upload(f"{USER_A}/art.png", b"png", {"content-type": "image/png"})
+    storage.put_derived("art-1", "preview-00.jpg", b"jpeg", JPEG, owner=USER_A)
+    sql(storage_db, "update storage.buckets set allowed_mime_types = '{image/*}' where id = 'artwork'")
+    mine.upload(f"{USER_A}/art.jpg", b"jpeg", {"content-type": JPEG})
