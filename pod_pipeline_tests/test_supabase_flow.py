@@ -6,6 +6,7 @@ Supabase schema."""
 from __future__ import annotations
 
 import io
+import sqlite3
 import time
 
 import httpx
@@ -14,6 +15,7 @@ from dagster import instance_for_test
 from PIL import Image
 
 from pod_pipeline.catalog.postgres import PostgresCatalog
+from pod_pipeline.catalog.sqlite import SqliteCatalog
 from pod_pipeline.db.migrate import apply_migrations
 from pod_pipeline.definitions import build_definitions
 from pod_pipeline.sensor_driver import SensorDriver, follow_until_settled
@@ -40,8 +42,9 @@ def jpeg_bytes(width: int, height: int, tmp_path) -> bytes:
     return path.read_bytes()
 
 
+@pytest.mark.parametrize("catalog_kind", ["postgres", "sqlite"])
 def test_uploads_to_the_bucket_become_live_products_in_the_supabase_catalog(supabase_database, gelato_sandbox,
-                                                                             tmp_path):
+                                                                             tmp_path, catalog_kind):
     with StorageStandin(supabase_database) as standin, httpx.Client(timeout=10) as http:
         bucket = user_bucket(standin, ARTIST, http)  # the artist's browser, under Storage RLS
         # As clients really upload: supabase-py (and supabase-js with a bare ArrayBuffer) send no
@@ -57,6 +60,8 @@ def test_uploads_to_the_bucket_become_live_products_in_the_supabase_catalog(supa
             "SUPABASE_SERVICE_ROLE_KEY": standin.service_role_key, "SUPABASE_DB_URL": supabase_database,
             "POD_CATALOG_URL": supabase_database, "POD_SETTINGS": settings_file(tmp_path),
         }
+        if catalog_kind == "sqlite":
+            env["POD_CATALOG_URL"] = f"sqlite:///{tmp_path / 'catalog.db'}"
         time.sleep(SETTLE_SECONDS + 0.2)
         trips_before, rows_before = PostgresCatalog.round_trips, PostgresCatalog.rows_changed
         with instance_for_test() as instance:
@@ -68,7 +73,8 @@ def test_uploads_to_the_bucket_become_live_products_in_the_supabase_catalog(supa
         round_trips = PostgresCatalog.round_trips - trips_before
         rows_changed = PostgresCatalog.rows_changed - rows_before
 
-        catalog = PostgresCatalog(supabase_database)
+        catalog = (PostgresCatalog(supabase_database) if catalog_kind == "postgres"
+                   else SqliteCatalog(str(tmp_path / "catalog.db")))
         good = catalog.get_artwork(artwork_id_for(f"{ARTIST}/dunes.jpg"))
         assert good.status == "published" and str(good.user_id) == ARTIST, good.reason
         products = catalog.products_for(good.id)
@@ -96,9 +102,15 @@ def test_uploads_to_the_bucket_become_live_products_in_the_supabase_catalog(supa
         with Image.open(io.BytesIO(preview.content)) as shown:
             assert max(shown.size) <= 1024 and shown.size[1] > shown.size[0]
         # Derived files never came back as uploads: three artworks, no more.
-        assert standin_sql(supabase_database, "select count(*) from artwork", ()) == [(3,)]
+        if catalog_kind == "postgres":
+            assert standin_sql(supabase_database, "select count(*) from artwork", ()) == [(3,)]
+        else:
+            with sqlite3.connect(tmp_path / "catalog.db") as db:
+                assert db.execute("select count(*) from artwork").fetchall() == [(3,)]
         # Every catalog write of the run went through the direct connection, a few per product.
         published = len(products) + len(catalog.products_for(mislabelled.id))
+        if catalog_kind == "sqlite":
+            return
         assert 0 < round_trips / published < 25 and rows_changed > 0
         print(f"\ncatalog round trips per published product: {round_trips / published:.1f}; "
               f"rows changed per published product: {rows_changed / published:.1f}")
