@@ -73,3 +73,18 @@ def test_cursors_round_trip_and_reject_foreign_ones():
         with pytest.raises(ValueError):
             decode_cursor(foreign)
     assert version_of("v-9", '"e"', when) == "v-9"
+
+
+def test_the_sql_skip_of_derived_files_agrees_with_is_derived(storage_db):
+    """Both layouts of pipeline files are skipped in SQL exactly as `is_derived` says (and `_`
+    is not a LIKE wildcard that would hide `u_pipeline/...`)."""
+    from pod_pipeline.storage.base import is_derived
+
+    names = ["u/a.png", "_pipeline/x/preview.jpg", "u/_pipeline/x/preview.jpg", "u/_pipeline", "_pipeline",
+             "u/sub/_pipeline/x.png", "u/_pipelineX/a.png", "u_pipeline/a.png", "uX_pipeline/x/y.png"]
+    for name in names:
+        add(storage_db, name)
+    with cursor_storage(storage_db) as storage:
+        uploads, _ = storage.scan(None, 50)
+    assert sorted(u.path for u in uploads) == sorted(name for name in names if not is_derived(name))
+    assert {"_pipeline/x/preview.jpg", "u/_pipeline/x/preview.jpg", "_pipeline"}.isdisjoint(u.path for u in uploads)
