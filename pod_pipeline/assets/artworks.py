@@ -45,8 +45,8 @@ def store_print_file(bucket, artwork_id: str, path: str, local: Path, processed)
     """The bucket path Gelato fetches: always a copy the pipeline wrote (a normalised PNG, or the
     upload's bytes), named and typed for what the content is. Never the upload itself: Storage
     serves an upload with whatever type its client sent (supabase-py and supabase-js send
-    text/plain unless told otherwise, and Gelato refuses that), and the artist may overwrite it
-    before Gelato fetches it hours later; the copy's name changes with its content."""
+    text/plain unless told otherwise), and the artist may overwrite it before Gelato fetches it
+    hours later. The copy's name changes with its content, so it is the file that was checked."""
     owner = owner_of(path)
     if processed.print_png is not None:
         data, extension = processed.print_png, ".png"

@@ -287,7 +287,7 @@ class SupabaseStorage(ArtworkStorage):
     def put_derived(self, artwork_id: str, name: str, data: bytes, content_type: str, *, owner: str) -> str:
         path = derived_path(owner, artwork_id, name)
         # upsert must be the string "true": supabase-py sends it as the x-upsert header. The type
-        # is set explicitly: without it Storage keeps text/plain and Gelato refuses the file.
+        # is set explicitly: without it Storage stores and serves text/plain.
         self._call("upload", path, lambda: self._bucket_api().upload(
             path, data, {"content-type": content_type, "upsert": "true",
                          "cache-control": str(DERIVED_CACHE_SECONDS)}))
