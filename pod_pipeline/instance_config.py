@@ -5,7 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 EMBEDDED_DAGSTER_YAML = """\
-# Written by pod-pipeline: an embedded Dagster instance on SQLite in this folder.
+# The development Dagster instance: SQLite in DAGSTER_HOME (a temporary folder when it is unset),
+# with production's pools and limits, so `dagster dev`, `dg dev` and `dg check defs` work from the
+# repository root with nothing configured. `pod-pipeline demo` and `dev` write this same text into
+# their own instance folders (pod_pipeline/instance_config.py; a test keeps the repository's
+# top-level dagster.yaml equal to it). Production, on Postgres: deploy/postgres/dagster.yaml.
 concurrency:
   pools:
     # Every pool without an explicit limit (e.g. gelato_api) runs at most this many steps at once.
@@ -33,7 +37,6 @@ def write_embedded_instance(home: Path, postgres_url: str | None = None) -> Path
     path = home / "dagster.yaml"
     text = EMBEDDED_DAGSTER_YAML
     if postgres_url:
-        text = text.replace("an embedded Dagster instance on SQLite in this folder.",
-                            "a Dagster instance on Postgres.") + f"storage:\n  postgres:\n    postgres_url: {postgres_url}\n"
+        text += f"storage:\n  postgres:\n    postgres_url: {postgres_url}\n"
     path.write_text(text, encoding="utf-8")
     return path

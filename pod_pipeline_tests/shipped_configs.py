@@ -32,6 +32,7 @@ SHIPPED_PATTERNS = {
     "pyproject.toml": "pyproject",
     "constraints.txt": "constraints",
     ".env.example": "env_example",
+    "deploy/postgres/dagster.yaml": "instance",
     "deploy/docker/dagster.yaml": "instance",
     "deploy/docker/workspace.yaml": "workspace",
     "deploy/docker/compose.yaml": "compose",

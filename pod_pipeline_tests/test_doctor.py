@@ -250,7 +250,7 @@ def test_dagster_instances(tmp_path, monkeypatch, demo_env):
 
     home = tmp_path / "production"
     home.mkdir()
-    shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
+    shutil.copy(ROOT / "deploy/postgres/dagster.yaml", home / "dagster.yaml")
     env = {"POD_MODE": "production", "DAGSTER_HOME": str(home)}
     found = doctor(env, "dagster")["dagster"]
     assert found.status == "fail" and "DAGSTER_PG_URL, which is not set" in found.found

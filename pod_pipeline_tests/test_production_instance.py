@@ -22,7 +22,7 @@ def dagster_database():
 
 
 def test_production_dagster_yaml_materializes_on_postgres(tmp_path, monkeypatch, dagster_database, pipeline_env):
-    shutil.copy(ROOT / "dagster.yaml", tmp_path / "dagster.yaml")
+    shutil.copy(ROOT / "deploy/postgres/dagster.yaml", tmp_path / "dagster.yaml")
     monkeypatch.setenv("DAGSTER_PG_URL", dagster_database)
     with DagsterInstance.from_config(str(tmp_path)) as instance:
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"

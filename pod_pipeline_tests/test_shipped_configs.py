@@ -37,7 +37,8 @@ from pod_pipeline_tests.shipped_configs import (
 )
 
 DOCKER, CELERY, HELM = ROOT / "deploy/docker", ROOT / "deploy/celery", ROOT / "deploy/helm/values.yaml"
-INSTANCE_FILES = {"dagster.yaml": None, "deploy/docker/dagster.yaml": DockerRunLauncher,
+POSTGRES_INSTANCE = "deploy/postgres/dagster.yaml"
+INSTANCE_FILES = {"dagster.yaml": None, POSTGRES_INSTANCE: None, "deploy/docker/dagster.yaml": DockerRunLauncher,
                   "deploy/celery/dagster.yaml": CeleryRunLauncher}
 # Kinds of file and the test(s) below that validate them.
 VALIDATED_KINDS = {"instance", "workspace", "pyproject", "constraints", "env_example", "compose", "dockerfile",
@@ -91,9 +92,9 @@ def test_dagster_instance_files_validate(name, deploy_env):
 
 @pytest.mark.parametrize("deployment", ["deploy/docker/dagster.yaml", "deploy/celery/dagster.yaml", "helm"])
 def test_deployments_keep_the_production_limits(deployment):
-    top = load_yaml(ROOT / "dagster.yaml")
+    top = load_yaml(ROOT / POSTGRES_INSTANCE)
     config = helm_chart.render_instance(load_yaml(HELM)) if deployment == "helm" else load_yaml(ROOT / deployment)
-    # The chart wants all four tick statuses; `started: -1` is Dagster's default for the top file.
+    # The chart wants all four tick statuses; `started: -1` is Dagster's default for the Postgres file.
     top["retention"]["sensor"]["purge_after_days"].setdefault("started", -1)
     config["retention"]["sensor"]["purge_after_days"].setdefault("started", -1)
     assert {s: config.get(s) for s in PARITY_SECTIONS} == {s: top.get(s) for s in PARITY_SECTIONS}

@@ -131,8 +131,8 @@ def check_dagster(ctx: DoctorContext) -> Finding:
     if not home:
         if ctx.production:
             return fail("DAGSTER_HOME is not set",
-                        "set DAGSTER_HOME to the folder holding the repository's dagster.yaml (Postgres via "
-                        "DAGSTER_PG_URL), e.g. `export DAGSTER_HOME=$PWD` in the checkout")
+                        "set DAGSTER_HOME to a folder holding deploy/postgres/dagster.yaml (Postgres via "
+                        "DAGSTER_PG_URL), e.g. `export DAGSTER_HOME=$PWD/deploy/postgres` in the checkout")
         return warn("DAGSTER_HOME is not set: a plain `dagster dev` keeps runs in a temporary instance",
                     "nothing for `pod-pipeline demo`/`dev` (they make their own); for your own `dagster dev`, "
                     "set DAGSTER_HOME to an absolute folder")
@@ -148,7 +148,7 @@ def check_dagster(ctx: DoctorContext) -> Finding:
             return finding
     elif ctx.production:
         return fail(f"no dagster.yaml in {home}: Dagster would keep everything in SQLite files there",
-                    "copy the repository's dagster.yaml (Postgres via DAGSTER_PG_URL) into DAGSTER_HOME")
+                    "copy deploy/postgres/dagster.yaml (Postgres via DAGSTER_PG_URL) into DAGSTER_HOME")
     from dagster import DagsterInstance
 
     try:
@@ -157,11 +157,11 @@ def check_dagster(ctx: DoctorContext) -> Finding:
             heartbeats = instance.get_daemon_heartbeats() if ctx.production else {}
     except Exception as error:  # any config or storage error: report it, never stop the doctor
         return fail(f"the Dagster instance in {home} does not load: {type(error).__name__}: {first_line(error)}",
-                    f"correct {config_file} (the repository's dagster.yaml is the production example)")
+                    f"correct {config_file} (deploy/postgres/dagster.yaml is the production example)")
     kind = "Postgres" if storage.startswith("Postgres") else "SQLite"
     if ctx.production and kind != "Postgres":
         return fail(f"the Dagster instance in {home} keeps runs in SQLite ({storage}) in production",
-                    "use the repository's dagster.yaml (storage: postgres, DAGSTER_PG_URL) in DAGSTER_HOME")
+                    "use deploy/postgres/dagster.yaml (storage: postgres, DAGSTER_PG_URL) in DAGSTER_HOME")
     if ctx.production:
         newest = max((beat.timestamp for beat in heartbeats.values()), default=None)
         if newest is None or time.time() - newest > DAEMON_SILENT_SECONDS:
