@@ -115,6 +115,12 @@ def webhooks(args: argparse.Namespace) -> int:
     return 0
 
 
+def default_stop_signals() -> None:
+    """In a child about to exec: SIGINT and SIGTERM stop it, whatever its parent ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def dev(args: argparse.Namespace) -> int:
     """Sandbox + bucket server in this process, `dagster dev` as a child with the right env."""
     from pod_pipeline.artwork.samples import write_sample_set
@@ -138,7 +144,10 @@ def dev(args: argparse.Namespace) -> int:
         print(f"Drop artworks into {env.bucket_dir}/<owner>/ and watch the upload sensor pick them up.")
         child_env = {**os.environ, **env.environ()}
         command = [sys.executable, "-m", "dagster", "dev", "-w", "workspace.yaml", "-p", str(args.port)]
-        child = subprocess.Popen(command, env=child_env)
+        # Started in the background (`&`, nohup, some supervisors) this process inherits an ignored
+        # SIGINT; dagster dev copies SIGINT's disposition to SIGTERM, so its child would ignore the
+        # SIGTERM meant to stop it. It starts with both at their defaults instead.
+        child = subprocess.Popen(command, env=child_env, preexec_fn=default_stop_signals)
         # SIGTERM (e.g. from a supervisor) must stop dagster dev too, not orphan it.
         signal.signal(signal.SIGTERM, lambda *_: child.terminate())
         try:
