@@ -33,8 +33,9 @@ def demo(args: argparse.Namespace) -> int:
               f"{env.webhooks} Gelato webhooks delivered")
         print(f"Gelato calls: {json.dumps(env.gelato_calls)}")
         print(f"Dagster instance: DAGSTER_HOME={env.dagster_home}")
+        # The dagster beside this Python: `dagster` alone is not on the PATH of a venv not activated.
         print(f"Browse it: DAGSTER_HOME={env.dagster_home} POD_CATALOG_URL={env.catalog_url} "
-              f"POD_BUCKET_DIR={env.bucket_dir} dagster dev -w workspace.yaml")
+              f"POD_BUCKET_DIR={env.bucket_dir} {Path(sys.executable).with_name('dagster')} dev -w workspace.yaml")
     from pod_pipeline.catalog.rows import FINAL_ARTWORK_STATUSES
 
     return 0 if all(r["status"] in FINAL_ARTWORK_STATUSES for r in results) else 1

@@ -167,7 +167,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--database-url", help="Postgres URL (direct or session pooler). Default: $SUPABASE_DB_URL, "
                         "else $DATABASE_URL.")
     parser.add_argument("--migrations-dir", type=Path, default=DEFAULT_MIGRATIONS,
-                        help=f"Folder of <version>_<name>.sql files (default: {DEFAULT_MIGRATIONS}).")
+                        help="Folder of <version>_<name>.sql files.")
     return parser
 
 
