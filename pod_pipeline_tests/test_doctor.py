@@ -130,6 +130,12 @@ def test_sqlite_catalog_new_existing_and_damaged(tmp_path):
     assert doctor(env, "catalog")["catalog"].status == "fail"
 
 
+def test_production_with_a_sqlite_catalog_fails(tmp_path):
+    found = doctor({"POD_MODE": "production", "POD_CATALOG_URL": f"sqlite:///{tmp_path / 'c.db'}"},
+                   "catalog")["catalog"]
+    assert found.status == "fail" and "storefront" in found.found and "POD_CATALOG_URL" in found.fix
+
+
 def test_unmigrated_postgres_catalog_fails_with_the_migrate_command():
     with fresh_database(migrate=False) as url:
         found = doctor({"POD_CATALOG_URL": url}, "catalog")["catalog"]

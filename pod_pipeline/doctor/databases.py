@@ -45,7 +45,14 @@ def first_line(error: BaseException) -> str:
 def check_catalog(ctx: DoctorContext) -> Finding:
     url = ctx.catalog().url
     if url.startswith("sqlite:///"):
-        return _sqlite_catalog(Path(url.removeprefix("sqlite:///")), ctx.timeout)
+        found = _sqlite_catalog(Path(url.removeprefix("sqlite:///")), ctx.timeout)
+        if ctx.production and found.status == "ok":
+            # Allowed (a trial against the real Gelato), but the seller's storefront reads the
+            # Supabase catalog: in production a file on this machine is almost surely a mistake.
+            return fail(f"production keeps the catalog in {found.found.split(':')[0]}: the storefront (Supabase) "
+                        "sees no product", "set POD_CATALOG_URL to the Supabase database "
+                        "(postgresql://…) and apply the migrations (`pod-pipeline db migrate`)")
+        return found
     return _postgres_catalog(url, ctx)
 
 
