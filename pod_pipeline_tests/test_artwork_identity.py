@@ -78,7 +78,7 @@ def test_another_users_upload_never_takes_over_an_artwork(flow_env, gelato_sandb
         mine = catalog.get_artwork(artwork_id_for(f"{first}/image.png"))
         assert mine.status == "published" and mine.user_id == first
         live = {p.id: p.gelato_product_id for p in catalog.products_for(mine.id)}
-        assert all(live.values())
+        assert live and all(live.values())
 
         (bucket / second).mkdir()
         gradient_jpeg(bucket / second / "image.png", 4400, 6200)  # the same name, a path whose old id clashed
@@ -89,7 +89,7 @@ def test_another_users_upload_never_takes_over_an_artwork(flow_env, gelato_sandb
     still_mine = catalog.get_artwork(mine.id)
     assert (still_mine.user_id, still_mine.path, still_mine.status) == (first, f"{first}/image.png", "published")
     assert {p.id: p.gelato_product_id for p in catalog.products_for(mine.id)} == live
-    assert all(p.user_id == first for p in catalog.products_for(mine.id))
+    assert catalog.products_for(mine.id) and all(p.user_id == first for p in catalog.products_for(mine.id))
     assert all(gid in gelato_sandbox.state.products for gid in live.values())  # never deleted
     assert gelato_sandbox.call_counts().get("DELETE /v1/stores/{storeId}/products/{productId}", 0) == 0
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from pod_pipeline.catalog.rows import ArtworkRow, ProductRow, now, product_id_for
+from pod_pipeline.catalog.rows import ArtworkRow, ProductRow, VariantRow, now, product_id_for
 from pod_pipeline.catalog.sqlite import SqliteCatalog
 from pod_pipeline.following import Follower
 from pod_pipeline.gelato.client import GelatoClient
@@ -63,6 +63,9 @@ def create(client, catalog, file_url, template_id=POSTER, artwork_id="art-1", **
                      user_id="u1", status="created", title=body.title, gelato_product_id=product.id,
                      **{"intent_at": now(), **row_fields})
     catalog.upsert_product(row)
+    # The variants as the publishing run records them: before the store has connected any.
+    catalog.replace_variants(row.id, [VariantRow(product_id=row.id, template_variant_id=variant.id, title=variant.title,
+                                                 product_uid=variant.product_uid) for variant in template.variants])
     return catalog.get_product(row.id)
 
 
@@ -117,8 +120,8 @@ def test_polling_follows_a_product_with_backoff_when_no_webhook_comes(catalog, p
         assert catalog.get_product(row.id).next_check_at - now() > timedelta(seconds=0.45)  # doubled
         wait_for(lambda: follower.tick() and catalog.get_product(row.id).status == "active")
         assert catalog.get_product(row.id).next_check_at is None  # settled: never polled again
-        assert all(v.connection_status == "connected" for v in catalog.variants_for(row.id)) or \
-            not catalog.variants_for(row.id)
+        variants = catalog.variants_for(row.id)
+        assert variants and all(v.connection_status == "connected" and v.gelato_variant_id for v in variants)
 
 
 def test_a_publishing_error_is_recorded_with_its_code_and_the_artwork_fails(catalog, print_file_url):

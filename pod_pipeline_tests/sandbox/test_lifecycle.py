@@ -69,7 +69,7 @@ def test_unusable_art_ends_in_publishing_error(sandbox, client, file_host, path,
     product = StoreProduct.model_validate(final)
     assert product.is_failed and product.publishing_error_code == code
     assert product.external_id is None and not product.is_live
-    assert all(v.connection_status == "not_connected" for v in product.variants)
+    assert product.variants and all(v.connection_status == "not_connected" for v in product.variants)
     assert seen[-1] == "publishing_error"
 
 
