@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 import time
 import warnings
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -22,6 +23,9 @@ _instance = None
 
 def _start_worker(env: dict[str, str], dagster_home: str) -> None:
     global _definitions, _instance
+    # A launcher that ignores SIGINT hands Dagster's copy of it on SIGTERM to every spawned
+    # process; a worker must stay stoppable.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     warnings.filterwarnings("ignore")
     logging.getLogger("dagster").setLevel(logging.ERROR)
     os.environ.update(env)
@@ -64,8 +68,11 @@ class RunWorkers:
         if not all(self.pool.map(_ready, range(processes))):
             raise RuntimeError("a run worker did not load the code location")
 
-    def wait(self, poll_seconds: float = 0.1) -> None:
+    def wait(self, timeout_seconds: float = 3600.0, poll_seconds: float = 0.1) -> None:
+        deadline = time.monotonic() + timeout_seconds
         while self.busy:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"runs still executing after {timeout_seconds:.0f} s")
             time.sleep(poll_seconds)
 
     @property

@@ -31,6 +31,24 @@ def _hammer(url: str, start_at: float, stop_at: float) -> list[float]:
         started.append(now)
 
 
+def run_in_processes(work, calls: list[tuple], timeout_seconds: float) -> list:
+    """`work(*call)` for each call in its own spawned process, bounded in time. The pool is closed
+    and joined (the workers exit on their own), never terminated: a process whose launcher
+    ignores SIGINT has SIGTERM ignored too once Dagster's interrupt handling ran in it, its
+    spawned workers inherit that, and `Pool.terminate()` would then wait for ever."""
+    pool = multiprocessing.get_context("spawn").Pool(len(calls))
+    try:
+        return pool.starmap_async(work, calls).get(timeout=timeout_seconds)
+    finally:
+        pool.close()
+        deadline = time.monotonic() + 30
+        for process in list(pool._pool):
+            process.join(max(0.0, deadline - time.monotonic()))
+            if process.is_alive():
+                process.kill()  # SIGKILL: cannot be ignored
+        pool.join()
+
+
 @pytest.fixture(params=["postgres", "sqlite"])
 def catalog_url(request, tmp_path):
     if request.param == "sqlite":
@@ -45,8 +63,7 @@ def test_processes_hammering_one_bucket_never_exceed_rate_times_time_plus_burst(
     # deadlock its child. (A forked worker would reopen its own connection: the backends check the pid.)
     start_at = time.time() + 4.0  # every worker started and connected (and the bucket full again)
     stop_at = start_at + SECONDS
-    with multiprocessing.get_context("spawn").Pool(WORKERS) as pool:
-        per_worker = pool.starmap(_hammer, [(catalog_url, start_at, stop_at)] * WORKERS)
+    per_worker = run_in_processes(_hammer, [(catalog_url, start_at, stop_at)] * WORKERS, timeout_seconds=60)
     parent.acquire(GELATO)  # and the parent's connection survived them
     started = sorted(t for times in per_worker for t in times)
     assert all(per_worker), "every worker got some of the budget"
@@ -92,3 +109,19 @@ def test_postgres_bucket_reports_the_configured_limit_for_the_operator(database_
         cur.execute("select api, tokens, rate_per_second, burst from public.api_rate_limit")
         assert cur.fetchall() == [("gelato", LIMIT.burst - 1, LIMIT.rate_per_second, LIMIT.burst)]
     conn.close()
+
+
+def test_process_workers_stop_when_the_launcher_ignores_sigint_and_sigterm():
+    # As under nohup or `&` after Dagster's interrupt handling ran in the test process: both
+    # signals ignored, and spawned workers inherit that. `with Pool(...)` hung here for ever.
+    script = (
+        "import signal, sys\n"
+        "signal.signal(signal.SIGINT, signal.SIG_IGN); signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+        "from pod_pipeline_tests.test_ratelimit_shared import run_in_processes\n"
+        "print(run_in_processes(abs, [(-1,), (-2,)], timeout_seconds=30))\n"
+    )
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=90)
+    assert done.returncode == 0 and done.stdout.strip() == "[1, 2]", done.stderr[-2000:]
