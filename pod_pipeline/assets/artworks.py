@@ -14,7 +14,7 @@ from pod_pipeline.catalog.rows import ArtworkRow
 from pod_pipeline.checks import PRINT_FILE_CHECK, print_file_check
 from pod_pipeline.partitions import MAX_BATCH_SIZE, UPLOAD_PATH_TAG, UPLOAD_VERSION_TAG, artworks_partitions
 from pod_pipeline.resources import CatalogResource, SettingsResource, StorageResource
-from pod_pipeline.storage.base import content_name, owner_of
+from pod_pipeline.storage.base import UploadRefused, content_name, owner_of, path_problem, printable
 from pod_pipeline.ui_metadata import thumbnail
 
 # Two at most: a huge upload holds one decoded copy (~550 MiB at 10,000² px, `bench artwork-step`).
@@ -65,16 +65,26 @@ class UploadPaths(Config):
 
 
 def upload_path_for(context: AssetExecutionContext, config: UploadPaths, catalog, artwork_id: str) -> str:
-    if artwork_id in config.paths:
-        return config.paths[artwork_id]
-    tagged = context.run.tags.get(UPLOAD_PATH_TAG)
-    if tagged and len(context.partition_keys) == 1:
-        return tagged
-    known = catalog.get_artwork(artwork_id)
-    if known:
-        return known.path
-    raise Failure(f"artwork {artwork_id} is unknown: it has no upload path tag and no catalog row",
-                  allow_retries=False)
+    """The artwork's upload path, from the run config, the run's tag or the catalog; a path that
+    could leave the bucket or has no owner (run config and tags are typed by people) is refused."""
+    path = config.paths.get(artwork_id)
+    if path is None and len(context.partition_keys) == 1:  # the tag is the run's, so one artwork's
+        path = context.run.tags.get(UPLOAD_PATH_TAG)
+    if path is None:
+        path = getattr(catalog.get_artwork(artwork_id), "path", None)
+    if path is None:
+        raise Failure(f"artwork {artwork_id} is unknown: it has no upload path tag and no catalog row",
+                      allow_retries=False)
+    problem = path_problem(path)
+    if problem:
+        raise Failure(f"{printable(path)} refused: {problem}", metadata={"reason": problem}, allow_retries=False)
+    return path
+
+
+def reject(db, row: ArtworkRow, reason: str, code: str, path: str) -> Failure:
+    db.upsert_artwork(row.model_copy(update={"status": "rejected", "reason": reason}))
+    return Failure(description=f"{PurePosixPath(path).name} rejected: {reason}",
+                   metadata={"reason": reason, "code": code, "path": path}, allow_retries=False)
 
 
 def examine_upload(context: AssetExecutionContext, artwork_id: str, path: str, bucket, db, rules):
@@ -90,18 +100,18 @@ def examine_upload(context: AssetExecutionContext, artwork_id: str, path: str, b
     row = ArtworkRow(id=artwork_id, user_id=upload.owner, path=path, version=upload.version,
                      size_bytes=upload.size, status="processing")
     db.upsert_artwork(row)
+    if upload.refused:  # a link or a FIFO where a file should be: never read
+        raise reject(db, row, upload.refused, "unreadable", path)
 
     with tempfile.TemporaryDirectory(prefix="pod-artwork-") as tmp:
-        local = bucket.download(path, Path(tmp) / "upload")
+        try:
+            local = bucket.download(path, Path(tmp) / "upload", max_bytes=rules.max_file_bytes)
+        except UploadRefused as refused:
+            raise reject(db, row, str(refused).split(": ", 1)[-1], "too_large_or_unreadable", path) from None
         try:
             processed = process_artwork(local, rules)
         except ArtworkRejected as rejected:
-            db.upsert_artwork(row.model_copy(update={"status": "rejected", "reason": rejected.reason}))
-            raise Failure(
-                description=f"{PurePosixPath(path).name} rejected: {rejected.reason}",
-                metadata={"reason": rejected.reason, "code": rejected.code, "path": path},
-                allow_retries=False,
-            ) from None
+            raise reject(db, row, rejected.reason, rejected.code, path) from None
         print_path = store_print_file(bucket, artwork_id, path, local, processed)
 
     info = processed.info

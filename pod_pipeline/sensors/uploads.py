@@ -26,7 +26,7 @@ from pod_pipeline.jobs import publish_artwork_job, refresh_gelato_cache_job
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from pod_pipeline.partitions import MAX_BATCH_SIZE, UPLOAD_PATH_TAG, UPLOAD_VERSION_TAG, artworks_partitions
-from pod_pipeline.storage.base import Upload
+from pod_pipeline.storage.base import Upload, printable
 from pod_pipeline.observability import report_errors, with_run_logger
 from pod_pipeline.resources import CatalogResource, StorageResource
 
@@ -116,6 +116,15 @@ def upload_sensor(context: SensorEvaluationContext, storage: StorageResource,
         uploads, cursor = storage.open().scan(context.cursor, MAX_UPLOADS_PER_TICK)
         if not uploads:
             return SkipReason("no new uploads")
+        # A bad object (no owner folder, a name that is not UTF-8, a link, a FIFO) is one refused
+        # upload, reported here and passed by the cursor: it never stops the uploads after it.
+        refused = [f"{printable(u.path)}: {u.refused}" for u in uploads if u.refused]
+        for line in refused:
+            context.log.warning(f"upload refused, {line}")
+        uploads = [u for u in uploads if not u.refused]
+        if not uploads:
+            return SensorResult(skip_reason=f"{len(refused)} uploads refused: " + "; ".join(refused[:5]),
+                                cursor=cursor)
         db = catalog.open()
         uploads = with_recorded_ids(uploads, db)
         new_keys = [key for key in dict.fromkeys(u.artwork_id for u in uploads)

@@ -9,6 +9,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
+from typing import Iterable
 
 # Files the pipeline itself writes (previews, print files) live in the owner's folder under
 # `<owner>/_pipeline/<artwork>/`: the per-user Storage policy lets the artist read them with their
@@ -69,14 +70,66 @@ class Upload:
     # The partition key: `artwork_id_for(path)`, or the id the catalog already holds for this path
     # (an artwork recorded before ids had 128 bits).
     artwork_id: str = ""
+    # Why this object is not an upload the pipeline may read (a bad name, no owner folder, a link
+    # or a FIFO), in words a person can read; None for a good upload. The sensor reports it and
+    # moves past it: one bad object never stops the others.
+    refused: str | None = None
 
     def __post_init__(self) -> None:
         if not self.artwork_id:
             object.__setattr__(self, "artwork_id", artwork_id_for(self.path))
+        if self.refused is None:
+            object.__setattr__(self, "refused", path_problem(self.path))
 
     @property
     def run_key(self) -> str:
         return f"{self.artwork_id}@{self.version}"
+
+
+def printable(path: str) -> str:
+    """A path as a log line may show it: undecodable bytes and control characters escaped, so a
+    file name can neither break the line nor forge another."""
+    text = path.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def path_problem(path: str) -> str | None:
+    """Why `path` cannot be an upload, or None. Uploads live at `<owner>/<file>` inside the
+    bucket; anything else (outside an owner folder, climbing out with `..`, absolute, a name
+    that is not UTF-8 or holds control characters) is refused with this reason."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return "the file name is not valid UTF-8: rename it and upload it again"
+    if not path or path.startswith("/") or "\\" in path:
+        return "the path must be <owner>/<file> inside the bucket"
+    parts = path.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        return "the path holds an empty, '.' or '..' segment: it must be <owner>/<file> inside the bucket"
+    if any(not c.isprintable() for c in path):
+        return "the file name holds control characters: rename it and upload it again"
+    if len(parts) < 2:
+        return "the file is not in an owner folder: uploads go to <owner>/<file>, so nobody owns it"
+    return None
+
+
+class UploadRefused(ValueError):
+    """This upload cannot be read (bad path, a link, not a regular file, too large): the reason
+    is for the seller; the artwork is rejected, the others go on."""
+
+
+def copy_limited(chunks: Iterable[bytes], dest: Path, max_bytes: int | None, declared: int | None, what: str) -> None:
+    """Stream `chunks` to `dest`, refusing more than `max_bytes`: first by the size the store
+    declares, then while copying (a declared size can lie, a device never ends)."""
+    if max_bytes is not None and declared is not None and declared > max_bytes:
+        raise UploadRefused(f"{what}: {declared:,} bytes, over the limit of {max_bytes:,} (print.max_file_bytes)")
+    written = 0
+    with open(dest, "wb") as out:
+        for chunk in chunks:
+            written += len(chunk)
+            if max_bytes is not None and written > max_bytes:
+                raise UploadRefused(f"{what}: over the limit of {max_bytes:,} bytes (print.max_file_bytes)")
+            out.write(chunk)
 
 
 def owner_of(path: str) -> str:
@@ -96,8 +149,9 @@ class ArtworkStorage(ABC):
         """The current version of one upload, or None when it is gone."""
 
     @abstractmethod
-    def download(self, path: str, dest: Path) -> Path:
-        """Copy the upload to a local file (big artworks never sit whole in memory twice)."""
+    def download(self, path: str, dest: Path, max_bytes: int | None = None) -> Path:
+        """Copy the upload to a local file, streamed (never whole in memory), refusing more than
+        `max_bytes` (`UploadRefused`)."""
 
     @abstractmethod
     def put_derived(self, artwork_id: str, name: str, data: bytes, content_type: str, *, owner: str) -> str:

@@ -25,7 +25,7 @@ import logging
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 import psycopg2
@@ -35,9 +35,13 @@ from pod_pipeline.storage.base import (
     DERIVED_CACHE_SECONDS,
     ArtworkStorage,
     Upload,
+    UploadRefused,
+    copy_limited,
     derived_path,
     is_derived,
     owner_of,
+    path_problem,
+    printable,
 )
 from pod_pipeline.storage.objects_cursor import (
     ObjectRow,
@@ -172,15 +176,19 @@ class SupabaseStorage(ArtworkStorage):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _client(self) -> httpx.Client:
+        if self._http_client is not None:
+            return self._http_client
+        if self._own_http_client is None:
+            # Per-operation timeouts: a big artwork may take long in total, never stall long.
+            self._own_http_client = httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0), follow_redirects=True)
+        return self._own_http_client
+
     def _bucket_api(self):
         if self._files is None:
             from supabase import ClientOptions, create_client
 
-            client = self._http_client
-            if client is None:
-                # Per-operation timeouts: a big artwork may take long in total, never stall long.
-                client = self._own_http_client = httpx.Client(
-                    timeout=httpx.Timeout(60.0, connect=10.0), follow_redirects=True)
+            client = self._client()
             options = ClientOptions(auto_refresh_token=False, persist_session=False, httpx_client=client)
             try:
                 sb = create_client(self.supabase_url, self._key, options=options)
@@ -248,7 +256,9 @@ class SupabaseStorage(ArtworkStorage):
 
     @staticmethod
     def _upload(row: ObjectRow) -> Upload:
-        return Upload(path=row.name, owner=owner_of(row.name) or row.owner_id or "", version=row.version,
+        # The owner is the path's first folder, never the uploader's id: a file outside an owner
+        # folder has no owner, and its Upload says why it is refused.
+        return Upload(path=row.name, owner=owner_of(row.name), version=row.version,
                       size=row.size, updated_at=row.updated_at)
 
     # --- ArtworkStorage -------------------------------------------------------------------------
@@ -277,12 +287,38 @@ class SupabaseStorage(ArtworkStorage):
             row = self._stat_with_list_api(path)
         return self._upload(row) if row else None
 
-    def download(self, path: str, dest: Path) -> Path:
-        # supabase-py returns the whole file as bytes: one copy in memory, written straight out.
-        data = self._call("download", path, lambda: self._bucket_api().download(path))
-        dest = Path(dest)
-        dest.write_bytes(data)
-        return dest
+    def download(self, path: str, dest: Path, max_bytes: int | None = None) -> Path:
+        # Streamed to disk, not through supabase-py (which holds the whole file in memory), and
+        # cut off at max_bytes whatever the object's metadata says.
+        problem = path_problem(path)
+        if problem:
+            raise UploadRefused(f"{printable(path)}: {problem}")
+        url = f"{self.supabase_url}/storage/v1/object/authenticated/{self.bucket}/{quote(path)}"
+        headers = {"apikey": self._key, "Authorization": f"Bearer {self._key}"}
+
+        def fetch() -> None:
+            with self._client().stream("GET", url, headers=headers) as response:
+                if response.status_code != 200:
+                    response.read()
+                    try:
+                        body = response.json()
+                    except ValueError:
+                        body = {}
+                    raise SupabaseStorageError(
+                        f"Supabase Storage could not download {self.bucket}/{printable(path)}: status "
+                        f"{body.get('statusCode', response.status_code)} ({self._redact(body.get('error', ''))}): "
+                        f"{self._redact(body.get('message', response.text[:200]))}",
+                        status=str(body.get("statusCode", response.status_code)), path=path)
+                declared = response.headers.get("content-length")
+                copy_limited(response.iter_bytes(1 << 20), Path(dest), max_bytes,
+                             int(declared) if declared and declared.isdigit() else None, printable(path))
+        try:
+            fetch()
+        except httpx.HTTPError as error:
+            raise SupabaseStorageError(
+                f"Supabase Storage at {self.supabase_url} could not be reached to download {self.bucket}/"
+                f"{printable(path)}: {type(error).__name__}: {self._redact(error)}", path=path) from None
+        return Path(dest)
 
     def put_derived(self, artwork_id: str, name: str, data: bytes, content_type: str, *, owner: str) -> str:
         path = derived_path(owner, artwork_id, name)

@@ -22,14 +22,17 @@ def add(database_url, name, etag="abc", owner_id=None, size=3):
                       "jsonb_build_object('eTag', %s, 'size', %s))", (name, owner_id, f'"{etag}"', size))
 
 
-def test_owner_comes_from_the_folder_else_owner_id(storage_db):
+def test_the_owner_is_the_folder_and_a_file_outside_one_is_refused(storage_db):
+    # Issue 13, item 10: a file at the bucket root was published with owner ''. Whoever uploaded
+    # it (owner_id), it is in nobody's folder: refused with a reason, never published.
     add(storage_db, f"{USER_A}/in-folder.png")
     add(storage_db, "loose.png", owner_id=USER_A)
     add(storage_db, "nobody.png")
     with cursor_storage(storage_db) as storage:
         uploads, _ = storage.scan(None, 10)
-    assert [(u.path, u.owner) for u in uploads] == [
-        (f"{USER_A}/in-folder.png", USER_A), ("loose.png", USER_A), ("nobody.png", "")]
+    assert [(u.path, u.owner, u.refused is None) for u in uploads] == [
+        (f"{USER_A}/in-folder.png", USER_A, True), ("loose.png", "", False), ("nobody.png", "", False)]
+    assert all("not in an owner folder" in u.refused for u in uploads[1:])
 
 
 def test_without_a_version_column_the_etag_and_write_time_make_the_version(storage_db):
