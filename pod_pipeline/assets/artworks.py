@@ -165,8 +165,19 @@ def artworks(context: AssetExecutionContext, config: UploadPaths, storage: Stora
 
     def examine(artwork_id: str) -> None:
         def work():
-            artwork, processed = examine_upload(context, artwork_id, upload_path_for(context, config, db, artwork_id),
-                                                bucket, db, rules)
+            path = upload_path_for(context, config, db, artwork_id)
+            try:
+                artwork, processed = examine_upload(context, artwork_id, path, bucket, db, rules)
+            except Failure:
+                raise
+            except Exception as error:
+                # One upload's storage or file error is that artwork's alone: in a batch the
+                # others go on (transient storage errors were already retried by the client).
+                if batch.single:
+                    raise  # the step's retry policy and failure hook, as for any one-artwork run
+                reason = f"the upload could not be read: {type(error).__name__}: {error}"[:500]
+                db.set_artwork_status(artwork_id, "failed", reason)
+                raise Failure(f"{printable(path)}: {reason}", allow_retries=False) from None
             batch.note(artwork_id, artwork_metadata(artwork, processed))
             return artwork
         batch.run(artwork_id, work)

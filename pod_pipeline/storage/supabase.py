@@ -29,6 +29,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 import psycopg2
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 from storage3.exceptions import StorageApiError
 
 from pod_pipeline.storage.base import (
@@ -70,6 +71,10 @@ class SupabaseStorageError(RuntimeError):
     def __init__(self, message: str, *, status: str | None = None, path: str | None = None):
         super().__init__(message)
         self.status, self.path = status, path
+
+
+def _transient(error: BaseException) -> bool:
+    return isinstance(error, SupabaseStorageError) and (error.status is None or error.status.startswith("5"))
 
 
 class _Redactor:
@@ -312,12 +317,17 @@ class SupabaseStorage(ArtworkStorage):
                 declared = response.headers.get("content-length")
                 copy_limited(response.iter_bytes(1 << 20), Path(dest), max_bytes,
                              int(declared) if declared and declared.isdigit() else None, printable(path))
-        try:
-            fetch()
-        except httpx.HTTPError as error:
-            raise SupabaseStorageError(
-                f"Supabase Storage at {self.supabase_url} could not be reached to download {self.bucket}/"
-                f"{printable(path)}: {type(error).__name__}: {self._redact(error)}", path=path) from None
+        def attempt() -> None:
+            try:
+                fetch()
+            except httpx.HTTPError as error:
+                raise SupabaseStorageError(
+                    f"Supabase Storage at {self.supabase_url} could not be reached to download {self.bucket}/"
+                    f"{printable(path)}: {type(error).__name__}: {self._redact(error)}", path=path) from None
+
+        # A dropped connection or a 5xx is worth two more tries; a 4xx (gone, refused) is not.
+        Retrying(retry=retry_if_exception(_transient), stop=stop_after_attempt(3),
+                 wait=wait_exponential(multiplier=0.5, max=4), reraise=True)(attempt)
         return Path(dest)
 
     def put_derived(self, artwork_id: str, name: str, data: bytes, content_type: str, *, owner: str) -> str:

@@ -120,3 +120,28 @@ def test_a_run_config_path_that_climbs_out_is_refused(pipeline_env, tmp_path, ge
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     assert "'..' segment" in failure.event_specific_data.error.message
+
+
+def test_one_uploads_read_error_stops_that_artwork_alone(pipeline_env, tmp_path, gelato_sandbox, monkeypatch):
+    # Issue 13, item 9: an unexpected error on one download failed every artwork of the batch
+    # with that file's reason.
+    env = {**pipeline_env, "POD_SETTINGS": poster_only_settings(tmp_path)}
+    folder = Path(env["POD_BUCKET_DIR"]) / OWNER
+    folder.mkdir(parents=True)
+    for name in ("a.jpg", "b.jpg", "c.jpg"):
+        gradient_jpeg(folder / name, 4200, 6000)
+    real_download = LocalFolderStorage.download
+
+    def flaky(self, path, dest, max_bytes=None):
+        if path.endswith("/b.jpg"):
+            raise OSError(5, "Input/output error")
+        return real_download(self, path, dest, max_bytes)
+
+    monkeypatch.setattr(LocalFolderStorage, "download", flaky)
+    with instance_for_test() as instance:
+        run_until_quiet(SensorDriver(build_definitions(env), instance, "upload_sensor"))
+    catalog = SqliteCatalog(env["POD_CATALOG_URL"].removeprefix("sqlite:///"))
+    status = {name: catalog.get_artwork(artwork_id_for(f"{OWNER}/{name}")) for name in ("a.jpg", "b.jpg", "c.jpg")}
+    assert status["a.jpg"].status == status["c.jpg"].status == "published"
+    assert status["b.jpg"].status == "failed" and "Input/output error" in status["b.jpg"].reason
+    assert "b.jpg" not in (status["a.jpg"].reason or "") + (status["c.jpg"].reason or "")
