@@ -22,7 +22,9 @@ from pod_pipeline.gelato.client import GelatoClient
 from pod_pipeline.gelato.errors import GelatoError, GelatoNotFound
 from pod_pipeline.gelato.models import StoreProduct
 from pod_pipeline.observability.context import log_context
+from pod_pipeline.storage.base import printable
 from pod_pipeline.product_status import artwork_outcome, changed_fields, linked_variants, status_fields
+from pod_pipeline.publishing import parse_time
 from pod_pipeline.settings.publishing import PublishingSettings
 from pod_pipeline.webhooks.events import STORE_PRODUCT_EVENTS
 
@@ -117,10 +119,10 @@ class Follower:
                  if e.event in STORE_PRODUCT_EVENTS and e.store_product_id and not _still_in_progress(e)]
         from_webhooks = self.catalog.products_with_gelato_ids(named)
         self._check(from_webhooks, "webhook", report)
-        for event in events:
-            if event.event in TEMPLATE_CHANGES:
-                self._flag_template(event, report)
-        self.catalog.mark_webhook_events_processed([e.id for e in events])
+        unverified = {event.id for event in events
+                      if event.event in TEMPLATE_CHANGES and not self._flag_template(event, report)}
+        # An event Gelato could not be asked about stays for the next tick.
+        self.catalog.mark_webhook_events_processed([e.id for e in events if e.id not in unverified])
         report.events_processed = len(events)
 
         seen = {p.id for p in from_webhooks}
@@ -167,19 +169,40 @@ class Follower:
             if linked is not None:
                 variants_by_product[row.id] = linked
 
-    def _flag_template(self, event: WebhookEvent, report: FollowReport) -> None:
+    def _flag_template(self, event: WebhookEvent, report: FollowReport) -> bool:
+        """Flag the products a template change outdates, after asking Gelato: anyone holding the
+        shared secret can post an event, and a forged `…_deleted` would have every product of a
+        live template deleted and made again. Deleted counts only when Gelato answers 404;
+        updated, only for products made before the template's `updatedAt`. Returns False when
+        Gelato could not be asked (the event is kept for the next tick)."""
         template_id = _template_id(event)
         if template_id is None:
-            log.warning("%s %s names no template: only the template cache is refreshed", event.event, event.id)
+            log.warning("%s %s names no template: only the template cache is refreshed", printable(event.event),
+                        printable(event.id))
             report.templates_changed.append("")
-            return
+            return True
+        try:
+            template = self.client.get_template(template_id)
+        except GelatoNotFound:
+            template = None
+        except GelatoError as error:
+            log.warning("template %s could not be checked with Gelato (%s): the event waits for the next tick",
+                        printable(template_id), error)
+            return False
+        deleted = event.event.endswith("deleted")
+        changed_at = parse_time(template.updated_at) if template is not None else None
+        if deleted and template is not None or not deleted and (template is None or changed_at is None):
+            log.warning("ignored %s %s: Gelato says template %s %s", printable(event.event), printable(event.id),
+                        printable(template_id), "exists" if template is not None else "is gone or has no updatedAt")
+            return True
         report.templates_changed.append(template_id)
-        change = "deleted" if event.event.endswith("deleted") else "updated"
+        change = "deleted" if deleted else "updated"
         reason = f"the Gelato template {template_id} was {change} ({event.received_at:%Y-%m-%d %H:%M} UTC): " + (
-            "remove it from the settings" if change == "deleted" else "publish the artwork again to pick up the change")
+            "remove it from the settings" if deleted else "publish the artwork again to pick up the change")
         for row in self.catalog.products_in_store(template_id):
-            if row.republish_reason == reason:
-                continue
+            made_at = row.intent_at or row.published_at
+            if row.republish_reason == reason or (not deleted and made_at and made_at >= changed_at):
+                continue  # already flagged, or made from the template as it is now
             with _product_context(row):
                 log.info("flagged for republishing: %s", reason)
                 self.catalog.update_product(row.id, republish_reason=reason)
@@ -187,6 +210,7 @@ class Follower:
                 artwork_id=row.artwork_id, product_id=row.id, template_id=row.template_id,
                 gelato_product_id=row.gelato_product_id, old_status=row.status, new_status=row.status,
                 reason=reason, source="template"))
+        return True
 
     def _settle_artworks(self, report: FollowReport) -> None:
         titles: dict[str, str] | None = None

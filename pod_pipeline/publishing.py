@@ -46,7 +46,7 @@ def create_body(template: Template, *, title: str, description: str, tags: list[
     )
 
 
-def _parse_time(value: str | None) -> datetime | None:
+def parse_time(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
@@ -70,7 +70,7 @@ def find_in_store(client: GelatoClient, store_id: str, title: str, variant_title
     is newest first, so paging stops at the intent."""
     wanted = sorted(variant_titles)
     for product in client.iter_products(store_id, order="desc", order_by="createdAt"):
-        created = _parse_time(product.created_at)
+        created = parse_time(product.created_at)
         if since and created and created < since - CLOCK_SKEW:
             return None
         if product.title != title or sorted(v.title or "" for v in product.variants) != wanted:

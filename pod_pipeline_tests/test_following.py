@@ -179,16 +179,52 @@ def test_a_deleted_product_is_marked_and_flagged_for_republish(catalog, print_fi
         assert catalog.get_artwork("art-1").status == "failed"
 
 
+MUG = "5b0e7d41-2c8a-4f63-b9d7-a6e1c30f9d25"
+
+
+def template_event(catalog, event_id: str, change: str, template_id: str) -> None:
+    event = f"store_product_template_{change}"
+    catalog.record_webhook_event(event_id, event, None, {"id": event_id, "event": event, "templateId": template_id})
+
+
 def test_a_template_change_flags_its_products_only(catalog, print_file_url):
     with sandbox() as server, client_for(server) as client:
         poster = create(client, catalog, print_file_url)
-        mug = create(client, catalog, print_file_url, template_id="5b0e7d41-2c8a-4f63-b9d7-a6e1c30f9d25")
-        catalog.record_webhook_event("evt-t", "store_product_template_updated", None,
-                                     {"id": "evt-t", "event": "store_product_template_updated", "templateId": POSTER})
+        mug = create(client, catalog, print_file_url, template_id=MUG)
+        time.sleep(1.1)  # Gelato's times have whole seconds: the change comes after the products
+        server.state.catalog.templates[POSTER]["updatedAt"] = now().strftime("%Y-%m-%dT%H:%M:%S+0000")
+        template_event(catalog, "evt-t", "updated", POSTER)
         report = Follower(catalog, client, STORE, NO_POLLING).tick()
         assert report.templates_changed == [POSTER]
         assert "template" in catalog.get_product(poster.id).republish_reason
         assert catalog.get_product(mug.id).republish_reason is None
+
+
+def test_forged_template_events_flag_nothing(catalog, print_file_url):
+    # Issue 13, item 12: anyone with the shared secret could post `…_deleted` for a live template,
+    # and the next run deleted and re-made its products. Gelato is asked first.
+    with sandbox() as server, client_for(server) as client:
+        poster = create(client, catalog, print_file_url)
+        template_event(catalog, "evt-forged-delete", "deleted", POSTER)  # the template still exists
+        template_event(catalog, "evt-forged-update", "updated", POSTER)  # unchanged since the product
+        report = Follower(catalog, client, STORE, NO_POLLING).tick()
+        assert report.transitions == []  # (an update may still refresh the template cache: harmless)
+        assert catalog.get_product(poster.id).republish_reason is None
+        assert catalog.unprocessed_webhook_events() == []
+
+        del server.state.catalog.templates[POSTER]  # now it really is gone
+        template_event(catalog, "evt-real-delete", "deleted", POSTER)
+        Follower(catalog, client, STORE, NO_POLLING).tick()
+        assert "deleted" in catalog.get_product(poster.id).republish_reason
+
+
+def test_a_template_event_gelato_cannot_confirm_now_waits(catalog, print_file_url):
+    with sandbox() as server, client_for(server, max_attempts=1) as client:
+        create(client, catalog, print_file_url)
+        template_event(catalog, "evt-t", "deleted", POSTER)
+        server.set_faults(rate_5xx=1.0)
+        Follower(catalog, client, STORE, NO_POLLING).tick()
+        assert [e.id for e in catalog.unprocessed_webhook_events()] == ["evt-t"]
 
 
 def test_a_failing_status_check_is_retried_later_and_never_blocks_the_rest(catalog, print_file_url):
