@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     hooks.add_argument("--port", type=int, default=8792, help="Port to listen on.")
     hooks.add_argument("--max-body-bytes", type=int, default=256 * 1024,
                        help="Larger bodies are refused with 413 (Gelato's events are a few kB).")
+    hooks.add_argument("--max-connections", type=int, default=200,
+                       help="Connections served at once; more are answered 503 (Gelato retries).")
     hooks.set_defaults(func=commands.webhooks)
 
     reconcile = subcommands.add_parser(

@@ -112,7 +112,10 @@ def webhooks(args: argparse.Namespace) -> int:
     app = create_webhook_app(catalog_resource(os.environ).open, secret, header, args.max_body_bytes)
     print(f"Gelato webhooks: POST http://{args.host}:{args.port}{WEBHOOK_PATH} (header {header!r}); "
           f"GET /health, /openapi.json", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    # Bounded by connections and by idle time, so slow or piled-up clients cannot exhaust it;
+    # headers larger than 16 kB are refused (Gelato sends a few hundred bytes).
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", timeout_keep_alive=5,
+                limit_concurrency=args.max_connections, h11_max_incomplete_event_size=16 * 1024)
     return 0
 
 

@@ -30,6 +30,7 @@ from pod_pipeline.webhooks.events import STORE_PRODUCT_EVENTS
 
 log = logging.getLogger(__name__)
 
+EVENT_RETENTION = timedelta(days=30)
 TEMPLATE_CHANGES = ("store_product_template_updated", "store_product_template_deleted")
 IN_PROGRESS = ("created", "publishing")
 
@@ -53,6 +54,7 @@ class FollowReport:
     transitions: list[Transition] = field(default_factory=list)
     artwork_outcomes: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     events_processed: int = 0
+    events_purged: int = 0  # processed events past their retention, deleted this tick
     products_checked: int = 0
     check_errors: int = 0
     templates_changed: list[str] = field(default_factory=list)
@@ -124,6 +126,9 @@ class Follower:
         # An event Gelato could not be asked about stays for the next tick.
         self.catalog.mark_webhook_events_processed([e.id for e in events if e.id not in unverified])
         report.events_processed = len(events)
+        # Retention: a processed event is history after a month; a bounded delete per tick keeps
+        # the table small without ever taking long.
+        report.events_purged = self.catalog.purge_webhook_events(now() - EVENT_RETENTION)
 
         seen = {p.id for p in from_webhooks}
         remaining = self.publishing.checks_per_tick - len(seen)

@@ -239,3 +239,18 @@ def test_a_failing_status_check_is_retried_later_and_never_blocks_the_rest(catal
         server.set_faults(rate_5xx=0.0)
         wait_for(lambda: Follower(catalog, client, STORE, FAST).tick() is not None
                  and catalog.get_product(row.id).status == "active")
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_processed_events_are_kept_a_month_then_purged(kind, request, tmp_path):
+    from pod_pipeline.catalog.postgres import PostgresCatalog
+
+    store = SqliteCatalog(tmp_path / "c.db") if kind == "sqlite" else \
+        PostgresCatalog(request.getfixturevalue("database_url"))
+    for name in ("old", "recent", "waiting"):
+        store.record_webhook_event(name, "store_product_updated", "g-1", {"id": name})
+    store.mark_webhook_events_processed(["old", "recent"])
+    assert store.purge_webhook_events(now() - timedelta(days=30)) == 0  # both processed just now
+    assert store.purge_webhook_events(now() + timedelta(seconds=1), limit=1) == 1  # bounded
+    assert store.purge_webhook_events(now() + timedelta(seconds=1)) == 1
+    assert [e.id for e in store.unprocessed_webhook_events()] == ["waiting"]  # never purged unprocessed

@@ -133,3 +133,8 @@ class Catalog(ABC):
 
     @abstractmethod
     def mark_webhook_events_processed(self, event_ids: Sequence[str]) -> None: ...
+
+    @abstractmethod
+    def purge_webhook_events(self, processed_before: datetime, limit: int = 1000) -> int:
+        """Delete at most `limit` events processed before `processed_before` (the oldest first);
+        returns how many. Unprocessed events are never deleted."""

@@ -366,6 +366,13 @@ class PostgresCatalog(PostgresPriceRows, Catalog):
             self._write("update public.gelato_event set processed_at = now() where id = any(%s) "
                         "and processed_at is null", (list(event_ids),))
 
+    def purge_webhook_events(self, processed_before: datetime, limit: int = 1000) -> int:
+        def work(cur):
+            cur.execute("delete from public.gelato_event where id in (select id from public.gelato_event where "
+                        "processed_at < %s order by processed_at limit %s)", (utc(processed_before), limit))
+            return cur.rowcount
+        return self._run(work)
+
 
 def _product(found: Iterable[Any]) -> ProductRow:
     data = dict(zip(_PRODUCT_COLUMNS, found))

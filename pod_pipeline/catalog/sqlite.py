@@ -424,3 +424,9 @@ class SqliteCatalog(Catalog):
         with self._tx() as db:
             db.executemany("update gelato_event set processed_at=? where id=? and processed_at is null",
                            [(now().isoformat(), i) for i in event_ids])
+
+    def purge_webhook_events(self, processed_before: datetime, limit: int = 1000) -> int:
+        with self._tx() as db:
+            return db.execute("delete from gelato_event where id in (select id from gelato_event where processed_at "
+                              "is not null and processed_at < ? order by processed_at limit ?)",
+                              (utc(processed_before).isoformat(), limit)).rowcount

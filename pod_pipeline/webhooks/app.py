@@ -12,10 +12,11 @@ Answers:
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
-from typing import Callable
+from typing import Any, Callable
 
 from pydantic import TypeAdapter, ValidationError
 from starlette.applications import Starlette
@@ -27,11 +28,13 @@ from starlette.schemas import SchemaGenerator
 
 from pod_pipeline.catalog.base import Catalog
 from pod_pipeline.observability.context import log_context
+from pod_pipeline.storage.base import printable
 from pod_pipeline.webhooks.events import StoreProductEvent, TemplateEvent, is_dashboard_test
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/gelato/webhooks"
 DEFAULT_MAX_BODY_BYTES = 256 * 1024
+BODY_SECONDS = 10.0  # Gelato's events are a few kB: anything slower is not Gelato
 _EVENT = TypeAdapter(StoreProductEvent | TemplateEvent)
 
 
@@ -49,6 +52,19 @@ async def _read_limited(request: Request, limit: int) -> bytes:
         if len(body) > limit:
             raise BodyTooLarge
     return bytes(body)
+
+
+def storable(value: Any) -> Any:
+    """The payload as every catalog can store it: Postgres text and jsonb hold neither NUL nor a
+    lone surrogate (both valid in JSON), so those are kept as their escape text instead of
+    making the insert fail and the event be lost after Gelato's three tries."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\\u0000").encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(v) for v in value]
+    return value
 
 
 def _refuse(status: int, reason: str) -> JSONResponse:
@@ -82,15 +98,20 @@ def create_webhook_app(open_catalog: Callable[[], Catalog], secret: str, header_
         if not hmac.compare_digest(given.encode(), expected):
             return _refuse(403, f"wrong {header_name} header")
         try:
-            body = await _read_limited(request, max_body_bytes)
+            # A client that sends its body slowly cannot hold the connection for ever.
+            body = await asyncio.wait_for(_read_limited(request, max_body_bytes), BODY_SECONDS)
         except BodyTooLarge:
             return _refuse(413, f"body over {max_body_bytes} bytes")
         except ClientDisconnect:
             return _refuse(400, "client disconnected")
+        except asyncio.TimeoutError:
+            return _refuse(408, f"body not received within {BODY_SECONDS} s")
         try:
-            payload = json.loads(body)
+            payload = storable(json.loads(body))
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             return _refuse(400, f"body is not JSON: {error}")
+        except RecursionError:
+            return _refuse(400, "body is nested too deeply to be a Gelato event")
         if not isinstance(payload, dict):
             return _refuse(400, "body must be a JSON object")
         if is_dashboard_test(payload):
@@ -101,11 +122,11 @@ def create_webhook_app(open_catalog: Callable[[], Catalog], secret: str, header_
             problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in error.errors()[:5])
             return _refuse(400, f"not a known Gelato event: {problems}")
         product_id = getattr(event, "store_product_id", None)
-        with log_context(gelato_product_id=product_id):
+        with log_context(gelato_product_id=printable(product_id) if product_id else None):
             # The catalog call blocks (a database round trip): off the event loop.
             if not await run_in_threadpool(catalog.record_webhook_event, event.id, event.event, product_id, payload):
                 return JSONResponse({"duplicate": event.id})
-            log.info("stored %s %s (product %s)", event.event, event.id, product_id)
+            log.info("stored %s %s (product %s)", event.event, printable(event.id), printable(product_id or ""))
         return JSONResponse({"stored": event.id}, status_code=202)
 
     async def health(request: Request) -> JSONResponse:

@@ -127,3 +127,46 @@ def test_the_sandbox_delivers_its_lifecycle_events_to_the_receiver(catalog):
                     break
                 __import__("time").sleep(0.05)
     assert events[0] == "store_product_created" and "store_product_updated" in events
+
+
+HOSTILE = [
+    ("NUL in the id", '{"id": "evt-\\u0000-1", "event": "store_product_updated", "storeProductId": "g-1"}'),
+    ("lone surrogate", '{"id": "evt-\\ud800-2", "event": "store_product_updated", "storeProductId": "g-\\udfff"}'),
+    ("NUL deep inside", '{"id": "evt-3", "event": "store_product_updated", "storeProductId": "g-1", '
+                        '"extra": {"note": "a\\u0000b"}}'),
+]
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+@pytest.mark.parametrize("name, body", HOSTILE, ids=[h[0] for h in HOSTILE])
+def test_events_with_nul_or_lone_surrogates_are_stored_not_500(kind, name, body, request, tmp_path):
+    # Issue 13, item 13: 500 on Postgres, so Gelato gave up after three tries and the event was lost.
+    if kind == "sqlite":
+        store = SqliteCatalog(tmp_path / "catalog.db")
+    else:
+        from pod_pipeline.catalog.postgres import PostgresCatalog
+
+        store = PostgresCatalog(request.getfixturevalue("database_url"))
+    with TestClient(create_webhook_app(lambda: store, SECRET)) as hostile:
+        answer = hostile.post("/gelato/webhooks", content=body.encode(),
+                              headers={"signature": SECRET, "content-type": "application/json"})
+        assert answer.status_code == 202, answer.text
+        assert hostile.post("/gelato/webhooks", content=body.encode(),
+                            headers={"signature": SECRET}).status_code == 200  # a redelivery: one row
+    assert len(store.unprocessed_webhook_events()) == 1
+
+
+def test_deeply_nested_json_gets_400_not_500(catalog):
+    body = "[" * 100_000 + "]" * 100_000  # 200 kB: within the default body limit
+    with TestClient(create_webhook_app(lambda: catalog, SECRET)) as client:
+        answer = client.post("/gelato/webhooks", content=body.encode(), headers={"signature": SECRET})
+        assert answer.status_code == 400 and "nested" in answer.json()["error"]
+    assert catalog.unprocessed_webhook_events() == []
+
+
+def test_a_newline_in_an_event_id_cannot_forge_a_log_line(client, caplog):
+    forged = {**GOOD, "id": "evt-9\n2026-12-02 INFO pod_pipeline: payout sent to attacker"}
+    with caplog.at_level("INFO"):
+        assert post(client, forged).status_code == 202
+    stored = [r.getMessage() for r in caplog.records if "stored" in r.getMessage()]
+    assert stored and all("\n" not in line for line in stored)
