@@ -83,13 +83,28 @@ def create_webhook_app(open_catalog: Callable[[], Catalog], secret: str, header_
         summary: Receive a Gelato webhook event
         description: Store-product and template events, stored once by event id.
         parameters:
-          - {name: signature, in: header, required: true, description: the static secret header}
+          - {name: signature, in: header, required: true, description: the static secret header,
+             schema: {type: string}}
+        requestBody:
+          required: true
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [id, event]
+                properties:
+                  id: {type: string, description: the event id (deduplication key)}
+                  event: {type: string, description: e.g. store_product_updated}
+                  storeProductId: {type: string}
+                  storeId: {type: string}
+                  templateId: {type: string}
         responses:
           202: {description: stored}
           200: {description: a redelivery (duplicate) or a dashboard test event (ignored)}
           400: {description: not JSON or not a known event shape}
           401: {description: secret header missing}
           403: {description: secret header wrong}
+          408: {description: body not received in time}
           413: {description: body too large}
         """
         given = request.headers.get(header_name)

@@ -170,3 +170,12 @@ def test_a_newline_in_an_event_id_cannot_forge_a_log_line(client, caplog):
         assert post(client, forged).status_code == 202
     stored = [r.getMessage() for r in caplog.records if "stored" in r.getMessage()]
     assert stored and all("\n" not in line for line in stored)
+
+
+def test_the_served_openapi_document_is_valid(client):
+    from openapi_spec_validator import validate
+
+    spec = client.get("/openapi.json").json()
+    validate(spec)  # raises on a header without a schema, a POST without a request body, …
+    post_op = spec["paths"]["/gelato/webhooks"]["post"]
+    assert post_op["requestBody"]["required"] and post_op["parameters"][0]["schema"] == {"type": "string"}
