@@ -30,6 +30,7 @@ from pod_pipeline.gelato.errors import (
 )
 from pod_pipeline.gelato.models import CreateFromTemplate, PriceTier, StoreProduct, Template
 from pod_pipeline.gelato.backoff import wait_backoff_or_retry_after
+from pod_pipeline.observability.scrubbing import Scrubber
 from pod_pipeline.ratelimit import GELATO, NO_LIMIT, RateLimiter
 
 log = logging.getLogger(__name__)
@@ -61,14 +62,18 @@ def _not_processed(error: BaseException) -> bool:
     return isinstance(error, GelatoRateLimited) or (isinstance(error, GelatoNetworkError) and not error.request_sent)
 
 
-def _error_for(response: httpx.Response) -> GelatoError:
+def _error_for(response: httpx.Response, redact: Callable[[str], str]) -> GelatoError:
+    """The error for a refused call. Whatever Gelato echoes (a body or message quoting the
+    API key) is redacted here, at the boundary: the message and body travel into Dagster's
+    event log, compute logs, run metadata, the catalog's reasons and Sentry."""
     request = response.request
     try:
         message = response.json().get("message") or response.text
     except (ValueError, AttributeError):
         message = response.text
+    message, body = redact(str(message)), redact(response.text)
     where = f"{request.method} {request.url.path}"
-    common = {"status": response.status_code, "body": response.text, "method": request.method, "url": str(request.url)}
+    common = {"status": response.status_code, "body": body, "method": request.method, "url": redact(str(request.url))}
     text = f"Gelato answered {response.status_code} to {where}: {message}"
     if response.status_code == 429:
         return GelatoRateLimited(text, retry_after=_retry_after_seconds(response), **common)
@@ -101,6 +106,7 @@ class GelatoClient:
         self._backoff_base = backoff_base_seconds
         self._backoff_max = backoff_max_seconds
         self._rate_limiter = rate_limiter
+        self._redact = Scrubber([api_key]).text
         self.calls: Counter[str] = Counter()
         self.retries = 0
 
@@ -122,13 +128,14 @@ class GelatoClient:
         try:
             response = self._http.request(method, url, **kwargs)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            raise GelatoNetworkError(f"cannot reach Gelato for {label}: {exc}", request_sent=False,
-                                     method=method, url=url) from exc
+            # `from None`: Dagster serializes an exception's cause into the event log too.
+            raise GelatoNetworkError(f"cannot reach Gelato for {label}: {self._redact(str(exc))}",
+                                     request_sent=False, method=method, url=url) from None
         except httpx.TransportError as exc:
-            raise GelatoNetworkError(f"network error during {label}: {exc!r}", request_sent=True,
-                                     method=method, url=url) from exc
+            raise GelatoNetworkError(f"network error during {label}: {self._redact(repr(exc))}", request_sent=True,
+                                     method=method, url=url) from None
         if response.is_error:
-            raise _error_for(response)
+            raise _error_for(response, self._redact)
         return response
 
     def _note_retry(self, state: RetryCallState) -> None:
