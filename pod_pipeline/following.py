@@ -88,12 +88,15 @@ def _fetch_in_context(client: GelatoClient, store_id: str,
 
 
 def _still_in_progress(event: WebhookEvent) -> bool:
-    """An event saying the product is still being made (created, publishing) earns no GET: it
-    could not settle anything, and the product's polling schedule stands. Only an event that
-    may be final (live, failed, deleted, or without a status) is checked against Gelato, so a
-    product followed by webhooks costs one status GET. A forged or stale "in progress" event can
-    only delay a check until the next poll."""
-    return event.event != "store_product_deleted" and event.payload.get("status") in IN_PROGRESS
+    """An event saying the product is still being made (created, publishing, or active but not
+    yet listed by the store) earns no GET: it could not settle anything, and the product's
+    polling schedule stands. Only an event that may be final (listed, failed, deleted, or
+    without a status) is checked against Gelato, so a product followed by webhooks costs one
+    status GET. A forged or stale "in progress" event can only delay a check until the next poll."""
+    if event.event == "store_product_deleted":
+        return False
+    status = event.payload.get("status")
+    return status in IN_PROGRESS or (status == "active" and not event.payload.get("externalId"))
 
 
 def _template_id(event: WebhookEvent) -> str | None:

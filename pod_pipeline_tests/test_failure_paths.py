@@ -51,7 +51,7 @@ def test_products_still_publishing_past_the_limit_are_marked_stalled_and_still_f
     assert artwork.status == "failed" and "still" in artwork.reason
 
     # Gelato finishes after all: the next poll of the stalled product sees it live.
-    gelato_sandbox.state.activate(products[0].gelato_product_id)
+    gelato_sandbox.state.make_live(products[0].gelato_product_id)
     catalog = SqliteCatalog(pipeline_env["POD_CATALOG_URL"].removeprefix("sqlite:///"))
     catalog.update_product(products[0].id, next_check_at=None)  # due now, not at its backed-off time
     with instance_for_test() as instance:

@@ -80,7 +80,7 @@ def test_a_webhook_event_moves_a_product_to_live_without_polling(catalog, print_
     with sandbox(catalog) as server, client_for(server) as client:
         row = create(client, catalog, print_file_url, next_check_at=now() + timedelta(hours=1))
         wait_for(lambda: any(e.event == "store_product_updated" and server.state.get_product(STORE, e.store_product_id)
-                             ["status"] == "active" for e in catalog.unprocessed_webhook_events()))
+                             ["externalId"] for e in catalog.unprocessed_webhook_events()))  # listed
         server.reset_calls()
         report = Follower(catalog, client, STORE, NO_POLLING).tick()
 
@@ -147,7 +147,7 @@ def test_a_product_stuck_past_the_limit_is_stalled_then_goes_live_when_gelato_fi
         stalled = catalog.get_product(row.id)
         assert stalled.status == "stalled" and "after 31 min" in stalled.reason
         assert catalog.get_artwork("art-1").status == "failed"
-        server.state.activate(row.gelato_product_id)
+        server.state.make_live(row.gelato_product_id)
         time.sleep(0.02)
         follower.tick()
         assert catalog.get_product(row.id).status == "active"
@@ -254,3 +254,25 @@ def test_processed_events_are_kept_a_month_then_purged(kind, request, tmp_path):
     assert store.purge_webhook_events(now() + timedelta(seconds=1), limit=1) == 1  # bounded
     assert store.purge_webhook_events(now() + timedelta(seconds=1)) == 1
     assert [e.id for e in store.unprocessed_webhook_events()] == ["waiting"]  # never purged unprocessed
+
+
+def test_active_but_not_yet_listed_is_not_live_and_unconnected_variants_stall(catalog, print_file_url):
+    # Issue 13, item 17: the store lists a product after Gelato turns it active, and some variants
+    # may never connect. Until listed it is still publishing, with the reason; a variant that
+    # never connects leaves the product stalled with the count, still followed.
+    settings = PublishingSettings(first_check_seconds=0.05, max_check_interval_seconds=0.1, stalled_after_seconds=2)
+    with sandbox(None, publish_delay_seconds=0.1, listing_delay_seconds=60) as server, client_for(server) as client:
+        row = create(client, catalog, print_file_url)
+        follower = Follower(catalog, client, STORE, settings)
+        wait_for(lambda: follower.tick() and "listing id" in (catalog.get_product(row.id).reason or ""))
+        assert server.state.get_product(STORE, row.gelato_product_id)["status"] == "active"
+        waiting = catalog.get_product(row.id)
+        assert waiting.status == "publishing" and "waiting for the store's listing id" in waiting.reason
+        assert waiting.external_id is None and catalog.get_artwork("art-1").status == "publishing"
+
+        server.set_faults(rate_variant_not_connected=1.0)
+        server.state.list_in_store(row.gelato_product_id, lambda: server.state.faults.roll("rate_variant_not_connected"))
+        wait_for(lambda: follower.tick() and catalog.get_product(row.id).status == "stalled", timeout=10)
+        stalled = catalog.get_product(row.id)
+        assert stalled.external_id and "variants not connected" in stalled.reason
+        assert stalled.next_check_at is not None  # still followed: a late connection makes it live

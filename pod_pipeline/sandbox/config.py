@@ -16,6 +16,10 @@ class SandboxConfig(FaultKnobs):
     api_key: str = "sandbox-key"
     # Time from create to the final status; `created` -> `publishing` happens at half of it.
     publish_delay_seconds: float = Field(default=2.0, ge=0.0)
+    # After `active`, the marketplace listing id and the variants' connections arrive this much
+    # later (reference: "externalId ... empty until published"): a product is active before it
+    # is listed, and the pipeline must wait for the listing, not take `active` for live.
+    listing_delay_seconds: float = Field(default=0.3, ge=0.0)
     fetch_timeout_seconds: float = Field(default=10.0, gt=0.0)
     # Gelato's limit is undocumented; this only keeps a runaway URL from eating the memory.
     max_file_bytes: int = Field(default=200 * 1024 * 1024, gt=0)

@@ -31,6 +31,8 @@ class FaultKnobs(BaseModel):
     # Products that end in publishing_error, or stay `publishing` `stuck_seconds` longer.
     rate_publishing_error: float = Field(default=0.0, ge=0.0, le=1.0)
     rate_stuck_publishing: float = Field(default=0.0, ge=0.0, le=1.0)
+    # Variants the store never connects (each one drawn alone): the product stays not live.
+    rate_variant_not_connected: float = Field(default=0.0, ge=0.0, le=1.0)
     stuck_seconds: float = Field(default=3600.0, ge=0.0)
     # Webhooks never sent, sent twice, or held back up to `webhook_delay_seconds` (out of order).
     rate_webhook_drop: float = Field(default=0.0, ge=0.0, le=1.0)

@@ -35,5 +35,13 @@ async def publish(state: SandboxState, product_id: str) -> None:
         snapshot = state.update_product(product_id, status="publishing_error", publishing_error_code=error)
     else:
         snapshot = state.activate(product_id)
+    if snapshot is None:
+        return
+    webhooks.emit(state, webhooks.product_event("store_product_updated", snapshot))
+    if error:
+        return
+    # The store lists it later: active first, the listing id and connected variants after.
+    await asyncio.sleep(config.listing_delay_seconds)
+    snapshot = state.list_in_store(product_id, lambda: state.faults.roll("rate_variant_not_connected"))
     if snapshot is not None:
         webhooks.emit(state, webhooks.product_event("store_product_updated", snapshot))

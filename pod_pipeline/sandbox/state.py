@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Any, Coroutine
+from typing import Any, Callable, Coroutine
 
 import httpx
 
@@ -238,22 +238,32 @@ class SandboxState:
             return product.to_json()
 
     def activate(self, product_id: str) -> dict[str, Any] | None:
+        """`active` in Gelato: not yet listed (no marketplace id, variants not connected)."""
+        return self.update_product(product_id, status="active", published_at=time.time())
+
+    def list_in_store(self, product_id: str, stays_unconnected: Callable[[], bool] = lambda: False
+                      ) -> dict[str, Any] | None:
+        """The marketplace's answer, after `active`: the listing id, and each variant connected
+        unless `stays_unconnected()` says this one never is."""
         with self._lock:
             product = self.products.get(product_id)
             if product is None:
                 return None
             for variant in product.variants:
-                variant.external_id = marketplace_id()
-                variant.connection_status = "connected"
+                if not stays_unconnected():
+                    variant.external_id = marketplace_id()
+                    variant.connection_status = "connected"
             external_id = marketplace_id()
             return self.update_product(
                 product_id,
-                status="active",
                 external_id=external_id,
-                published_at=time.time(),
                 external_preview_url=f"https://cdn.shop.example/products/{external_id}/preview.png",
                 external_thumbnail_url=f"https://cdn.shop.example/products/{external_id}/thumb.png",
             )
+
+    def make_live(self, product_id: str) -> dict[str, Any] | None:
+        """Active and listed at once, every variant connected (tests that need a live product)."""
+        return self.activate(product_id) and self.list_in_store(product_id)
 
     # --- background work ---------------------------------------------------------------------
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task:

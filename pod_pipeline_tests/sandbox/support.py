@@ -18,7 +18,6 @@ STORE_ID = "6d1c9a3e-4f2b-4b8a-9e7d-0a5c3b2f1e84"
 POSTER = "c12a363e-0d4e-4d96-be4b-bf4138eb8743"
 TSHIRT = "e1f3c9a2-7b54-4d0e-9a51-3f6b2d8c4e70"
 MUG = "5b0e7d41-2c8a-4f63-b9d7-a6e1c30f9d25"
-FINAL_STATUSES = ("active", "publishing_error")
 
 
 def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (64, 48)) -> bytes:
@@ -103,14 +102,15 @@ def create_product(client: httpx.Client, ecommerce_url: str, body: dict[str, Any
 
 def wait_for_final(client: httpx.Client, ecommerce_url: str, product_id: str, timeout: float = 8.0,
                    store_id: str = STORE_ID) -> tuple[dict[str, Any], list[str]]:
-    """Poll until active/publishing_error; returns the product and every status seen in order."""
+    """Poll until settled (publishing_error, or active and listed: the listing id arrives after
+    `active`); returns the product and every status seen in order."""
     seen: list[str] = []
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         product = client.get(f"{ecommerce_url}/stores/{store_id}/products/{product_id}").json()
         if not seen or seen[-1] != product["status"]:
             seen.append(product["status"])
-        if product["status"] in FINAL_STATUSES:
+        if product["status"] == "publishing_error" or (product["status"] == "active" and product["externalId"]):
             return product, seen
         time.sleep(0.02)
     raise AssertionError(f"product {product_id} still {seen[-1]!r} after {timeout}s (seen {seen})")

@@ -35,14 +35,16 @@ def events_for(file_host, product_id):
 
 def test_each_transition_is_posted_with_the_static_secret_header(hooked, file_host):
     product_id = create_mug(hooked, file_host)
-    wait_until(lambda: len(events_for(file_host, product_id)) == 3)
+    wait_until(lambda: len(events_for(file_host, product_id)) == 4)
     delivered = events_for(file_host, product_id)
-    assert [e["event"] for _, e in delivered] == ["store_product_created", "store_product_updated", "store_product_updated"]
-    assert [e["status"] for _, e in delivered] == ["created", "publishing", "active"]
+    assert [e["event"] for _, e in delivered] == ["store_product_created"] + ["store_product_updated"] * 3
+    assert [e["status"] for _, e in delivered] == ["created", "publishing", "active", "active"]
     assert all(h.get("signature") == SECRET for h, _ in delivered)
-    final = delivered[-1][1]
+    # Active first, not yet listed; the listing id and the connections come in a later event.
+    activated, final = delivered[2][1], delivered[-1][1]
+    assert not activated["externalId"] and all(v["connectionStatus"] == "not_connected" for v in activated["variants"])
     assert final["storeId"] == STORE_ID and final["externalId"] and final["title"] == "Hooked"
-    assert final["id"] != product_id and len({e["id"] for _, e in delivered}) == 3  # event ids
+    assert final["id"] != product_id and len({e["id"] for _, e in delivered}) == 4  # event ids
     assert final["variants"] and all(v["connectionStatus"] == "connected" for v in final["variants"])
     assert {"createdAt", "updatedAt", "publishingErrorCode"} <= set(final)
 
