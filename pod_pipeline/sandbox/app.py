@@ -46,6 +46,15 @@ def _gelato_endpoint(state: SandboxState, method: str, path: str, handler: Handl
     async def endpoint(request: Request) -> Response:
         # Counted before anything can reject it: benchmarks want every call the client made.
         state.count_call(key)
+        response = await answer(request)
+        if state.faults.knobs.echo_api_key and response.status_code >= 400:
+            echoed = request.headers.get("x-api-key", "")
+            return error(response.status_code, f"{bytes(response.body).decode()} (request X-API-KEY: {echoed})",
+                         {**({"Retry-After": response.headers["retry-after"]} if "retry-after" in response.headers
+                             else {}), "X-Echo-Api-Key": echoed})
+        return response
+
+    async def answer(request: Request) -> Response:
         knobs = state.faults.knobs
         if knobs.latency_seconds:
             await asyncio.sleep(knobs.latency_seconds)

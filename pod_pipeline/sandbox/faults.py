@@ -31,6 +31,9 @@ class FaultKnobs(BaseModel):
     # Products that end in publishing_error, or stay `publishing` `stuck_seconds` longer.
     rate_publishing_error: float = Field(default=0.0, ge=0.0, le=1.0)
     rate_stuck_publishing: float = Field(default=0.0, ge=0.0, le=1.0)
+    # Error answers that quote the caller's X-API-KEY back, as a careless upstream or proxy can:
+    # nothing the pipeline keeps (logs, event log, catalog) may then hold the key.
+    echo_api_key: bool = False
     # Variants the store never connects (each one drawn alone): the product stays not live.
     rate_variant_not_connected: float = Field(default=0.0, ge=0.0, le=1.0)
     stuck_seconds: float = Field(default=3600.0, ge=0.0)
