@@ -79,8 +79,10 @@ def wait_for(condition, timeout=10.0):
 def test_a_webhook_event_moves_a_product_to_live_without_polling(catalog, print_file_url):
     with sandbox(catalog) as server, client_for(server) as client:
         row = create(client, catalog, print_file_url, next_check_at=now() + timedelta(hours=1))
-        wait_for(lambda: any(e.event == "store_product_updated" and server.state.get_product(STORE, e.store_product_id)
-                             ["externalId"] for e in catalog.unprocessed_webhook_events()))  # listed
+        # The event that says "listed" must itself be stored: the store may list the product a
+        # moment before its event reaches the receiver, and an "active, unlisted" event earns no GET.
+        wait_for(lambda: any(e.event == "store_product_updated" and e.payload.get("externalId")
+                             for e in catalog.unprocessed_webhook_events()))  # listed
         server.reset_calls()
         report = Follower(catalog, client, STORE, NO_POLLING).tick()
 
