@@ -13,9 +13,10 @@ from typing import Callable, Iterable, Mapping
 from pod_pipeline.doctor.configuration import check_configuration, check_sentry, check_settings, check_webhook_secret
 from pod_pipeline.doctor.context import DoctorContext, Skip
 from pod_pipeline.doctor.databases import check_catalog, check_dagster, first_line
-from pod_pipeline.doctor.report import FAIL, SKIP, CheckResult, Finding, Redactor
+from pod_pipeline.doctor.report import FAIL, SKIP, CheckResult, Finding
 from pod_pipeline.doctor.services import check_anthropic, check_gelato, check_gelato_templates
 from pod_pipeline.doctor.storage import check_print_files, check_storage
+from pod_pipeline.observability.scrubbing import Scrubber
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
 # A check makes a few calls in a row (connect, then query; one GET per template): it gets this
@@ -74,7 +75,8 @@ def run_checks(checks: list[Check], ctx: DoctorContext, deadline_seconds: float)
     deadline = time.monotonic() + deadline_seconds
     for thread in threads:
         thread.join(max(0.0, deadline - time.monotonic()))
-    redact = Redactor(ctx.env)
+    scrubber = Scrubber.from_environment(ctx.env)
+    redact = lambda text: None if text is None else scrubber.text(text)  # noqa: E731
     results = []
     for check in checks:
         result = answers.get(check.name) or CheckResult(

@@ -35,6 +35,17 @@ def _normal_key(key: str) -> str:
     return key.strip().lower().replace("-", "_")
 
 
+def _url_secrets(name: str, value: str) -> list[str]:
+    if "://" not in value:
+        return [value]  # a key=value connection string (`password=…`): hide all of it
+    try:
+        parsed = urlparse(value)
+        parts = [parsed.password, parsed.username if name == "SENTRY_DSN" else None]
+    except ValueError:
+        return [value]  # unparseable: hide all of it
+    return [form for part in parts if part for form in (part, unquote(part))]
+
+
 def secret_values(env: Mapping[str, str]) -> list[str]:
     """The values to hide, longest first (so a secret containing another is hidden whole)."""
     found: set[str] = set()
@@ -44,17 +55,29 @@ def secret_values(env: Mapping[str, str]) -> list[str]:
         if name in SECRET_VARIABLES or SECRET_NAME.search(name):
             found.add(value)
         if name in URL_VARIABLES or name == "SENTRY_DSN":
-            parsed = urlparse(value)
-            for part in (parsed.password, parsed.username if name == "SENTRY_DSN" else None):
-                if part:
-                    found.update({part, unquote(part)})
+            found.update(_url_secrets(name, value))
     return sorted((value for value in found if len(value) >= MIN_SECRET_LENGTH), key=len, reverse=True)
 
 
+def _forms(secret: str) -> list[str]:
+    """A secret and the parts of it that are secret on their own: a JWT's signature (a Supabase
+    key) identifies the key even when an upstream quotes only that part."""
+    signature = secret.rsplit(".", 1)[-1]
+    return [secret, signature] if secret.count(".") == 2 and len(signature) >= 16 else [secret]
+
+
 class Scrubber:
-    def __init__(self, secrets: Iterable[str], sensitive_keys: Iterable[str] = ()):
-        self.secrets = sorted(set(secrets), key=len, reverse=True)
+    """The one redaction mechanism: Sentry events, the doctor's report, and every client's
+    error messages (Gelato, Anthropic, Supabase) pass through it before they are raised."""
+
+    def __init__(self, secrets: Iterable[str | None], sensitive_keys: Iterable[str] = ()):
+        found = {form for secret in secrets if secret for form in _forms(secret)}
+        self.secrets = sorted(found, key=len, reverse=True)
         self.sensitive_keys = SENSITIVE_KEYS | {_normal_key(key) for key in sensitive_keys}
+
+    def __call__(self, value: object) -> str:
+        """`text` of anything printable (an exception, a status code)."""
+        return self.text(str(value))
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str] = os.environ) -> "Scrubber":

@@ -32,6 +32,7 @@ import psycopg2
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 from storage3.exceptions import StorageApiError
 
+from pod_pipeline.observability.scrubbing import Scrubber
 from pod_pipeline.storage.base import (
     DERIVED_CACHE_SECONDS,
     ArtworkStorage,
@@ -75,27 +76,6 @@ class SupabaseStorageError(RuntimeError):
 
 def _transient(error: BaseException) -> bool:
     return isinstance(error, SupabaseStorageError) and (error.status is None or error.status.startswith("5"))
-
-
-class _Redactor:
-    """Replaces secrets in text that may reach an exception or a log line."""
-
-    def __init__(self, *secrets: str | None):
-        found: list[str] = []
-        for secret in secrets:
-            if not secret:
-                continue
-            found.append(secret)
-            signature = secret.rsplit(".", 1)[-1]
-            if secret.count(".") == 2 and len(signature) >= 16:
-                found.append(signature)  # a JWT's signature is its secret part
-        self._secrets = sorted(set(found), key=len, reverse=True)
-
-    def __call__(self, text: object) -> str:
-        text = str(text)
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
 
 
 def _db_password(database_url: str | None) -> str | None:
@@ -152,7 +132,7 @@ class SupabaseStorage(ArtworkStorage):
         self.list_page_size = int(list_page_size)
         self.last_scan_requests = 0  # list-API requests of the last fallback scan
         self._key = service_role_key
-        self._redact = _Redactor(service_role_key, _db_password(database_url))
+        self._redact = Scrubber([service_role_key, _db_password(database_url)])
         self._http_client = http_client
         self._own_http_client: httpx.Client | None = None
         self._files = None  # supabase-py bucket proxy, made on first use

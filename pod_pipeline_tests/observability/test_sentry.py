@@ -209,3 +209,20 @@ def test_the_scrubber_hides_url_passwords_and_signing_parameters_whatever_their_
                            "Authorization": "Bearer t", "artwork_id": "a1"}) == {
         "headers": [["x-gelato-signature", FILTERED], ["accept", "*/*"]], "Authorization": FILTERED,
         "artwork_id": "a1"}
+
+
+def test_one_scrubber_for_every_kind_of_secret():
+    # The doctor, the Supabase and Gelato clients and the Anthropic copywriter all use this one.
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.c2lnbmF0dXJlLW9mLXRoZS1rZXktMTIzNDU2"
+    scrubber = Scrubber.from_environment({
+        "SUPABASE_SERVICE_ROLE_KEY": jwt,
+        "POD_CATALOG_URL": "host=db user=pod password=hunter2-long",  # a key=value connection string
+        "SENTRY_DSN": "https://publickey123@o1.ingest.sentry.io/42",
+        "MY_VENDOR_TOKEN": "tok-0123456789",
+    })
+    quoted = (f"key {jwt}; only its signature {jwt.rsplit('.', 1)[1]}; dsn publickey123; "
+              "conn host=db user=pod password=hunter2-long; tok-0123456789")
+    assert scrubber(ValueError(quoted)) == (f"key {FILTERED}; only its signature {FILTERED}; dsn {FILTERED}; "
+                                            f"conn {FILTERED}; {FILTERED}")
+    # A client's own key is hidden whatever its length; an unset one (None, "") hides nothing.
+    assert Scrubber([None, "", "k3y"]).text("a k3y, not a key") == f"a {FILTERED}, not a key"

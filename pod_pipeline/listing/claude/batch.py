@@ -16,9 +16,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from pod_pipeline.listing.claude.cache import CachedCopywriter
+from pod_pipeline.listing.claude.errors import api_errors
 from pod_pipeline.listing.claude.writer import ClaudeCopywriter
 from pod_pipeline.listing.copywriter import CopyResult
 from pod_pipeline.listing.model import CopyRequest
+from pod_pipeline.observability.scrubbing import Scrubber
 from pod_pipeline.ratelimit import ANTHROPIC
 
 BATCH_PRICE_FACTOR = 0.5
@@ -41,7 +43,8 @@ def submit(writer: ClaudeCopywriter, requests: Mapping[str, CopyRequest]) -> str
             raise ValueError(f"custom_id {custom_id!r} must be 1-64 characters of [A-Za-z0-9_-]")
     rows = [{"custom_id": cid, "params": writer.params(writer.first_messages(req))} for cid, req in requests.items()]
     writer.rate_limiter.acquire(ANTHROPIC)
-    return writer.client.messages.batches.create(requests=rows).id
+    with api_errors(writer.client, writer.model):
+        return writer.client.messages.batches.create(requests=rows).id
 
 
 def wait(writer: ClaudeCopywriter, batch_id: str, *, first_delay: float = 10.0, max_delay: float = 300.0,
@@ -49,7 +52,7 @@ def wait(writer: ClaudeCopywriter, batch_id: str, *, first_delay: float = 10.0, 
     """Poll until the batch ends, doubling the delay up to `max_delay` (most batches end within
     an hour, all within 24 h: the deadline only guards against a stuck poll loop)."""
     delay, waited = first_delay, 0.0
-    while writer.client.messages.batches.retrieve(batch_id).processing_status != "ended":
+    while _status(writer, batch_id) != "ended":
         if waited > deadline:
             raise TimeoutError(f"batch {batch_id} has not ended after {waited:.0f} s")
         sleep(delay)
@@ -57,11 +60,18 @@ def wait(writer: ClaudeCopywriter, batch_id: str, *, first_delay: float = 10.0, 
         delay = min(delay * 2, max_delay)
 
 
+def _status(writer: ClaudeCopywriter, batch_id: str) -> str:
+    with api_errors(writer.client, writer.model):
+        return writer.client.messages.batches.retrieve(batch_id).processing_status
+
+
 def collect(writer: ClaudeCopywriter, batch_id: str, requests: Mapping[str, CopyRequest],
             outcome: BatchOutcome) -> dict[str, CopyRequest]:
     """Sort the batch's rows into `outcome`; return the rows to submit again."""
     again: dict[str, CopyRequest] = {}
-    for row in writer.client.messages.batches.results(batch_id):
+    with api_errors(writer.client, writer.model):
+        rows = list(writer.client.messages.batches.results(batch_id))
+    for row in rows:
         request = requests.get(row.custom_id)
         if request is None:
             continue  # not ours (a stale row): never guess a match
@@ -75,7 +85,8 @@ def collect(writer: ClaudeCopywriter, batch_id: str, requests: Mapping[str, Copy
         elif result.type == "expired" or (result.type == "errored" and result.error.error.type in _TRANSIENT_ERRORS):
             again[row.custom_id] = request
         elif result.type == "errored":
-            outcome.failed[row.custom_id] = f"{result.error.error.type}: {result.error.error.message}"
+            message = Scrubber([writer.client.api_key]).text(result.error.error.message)
+            outcome.failed[row.custom_id] = f"{result.error.error.type}: {message}"
         else:  # canceled: someone stopped the batch on purpose
             outcome.failed[row.custom_id] = "canceled"
     # A row missing from the results is treated like an expired one.

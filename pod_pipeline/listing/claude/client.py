@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import anthropic
 
-from pod_pipeline.listing.claude.writer import CopywriterConfigError, _config_error
+from pod_pipeline.listing.claude.errors import api_errors
+from pod_pipeline.listing.copywriter import CopywriterConfigError
 
 # Deliberate: the SDK retries 408/409/429/5xx/529 and connection errors itself, honouring
 # retry-after; four tries ride out a short overload, and 60 s bounds one listing call (a
@@ -34,12 +35,8 @@ def check_model(client: anthropic.Anthropic, model: str) -> str | None:
     """Fail fast if `model` cannot be used; return a warning if it is deprecated, else None.
 
     Cheap (a metadata GET, no tokens), so it runs at start-up when a key is present."""
-    try:
+    with api_errors(client, model):
         info = client.models.retrieve(model)
-    except anthropic.APIStatusError as error:
-        if config_error := _config_error(error, model):
-            raise config_error from error
-        raise
     if info.lifecycle == "retired":
         raise CopywriterConfigError(
             f"model {model!r} is retired or unknown: set a current model id in the copywriter settings"

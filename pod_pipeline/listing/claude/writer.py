@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import anthropic
 from pydantic import ValidationError
 
+from pod_pipeline.listing.claude.errors import api_errors
 from pod_pipeline.listing.claude.prompt import (
     LISTING_TOOL,
     PROMPT_VERSION,
@@ -145,12 +146,9 @@ class ClaudeCopywriter:
 
     def _ask(self, messages: list[dict], rules: ListingRules, usage: _Usage) -> _Reply:
         self.rate_limiter.acquire(ANTHROPIC)
-        try:
+        # 429/5xx after the SDK's own retries stay retryable by Dagster; see errors.py.
+        with api_errors(self.client, self.model):
             message = self.client.messages.create(**self.params(messages))
-        except anthropic.APIStatusError as error:
-            if config_error := _config_error(error, self.model):
-                raise config_error from error
-            raise  # 429/5xx after the SDK's own retries: retryable by Dagster
         usage.add(message)
         return _read_reply(message, rules)
 
@@ -199,25 +197,3 @@ def _violations_turn(reply: _Reply) -> dict:
         "role": "user",
         "content": [{"type": "tool_result", "tool_use_id": reply.tool_use_id, "is_error": True, "content": text}],
     }
-
-
-def _config_error(error: anthropic.APIStatusError, model: str) -> CopywriterConfigError | None:
-    """A message that says what to fix for errors no retry can cure; None for the others."""
-    ref = f" (request id {error.request_id})" if error.request_id else ""
-    if isinstance(error, anthropic.NotFoundError):
-        text = f"model {model!r} is retired or unknown: set a current model id in the copywriter settings"
-    elif isinstance(error, anthropic.AuthenticationError):
-        text = "ANTHROPIC_API_KEY is invalid: set a valid key (or POD_COPYWRITER=offline)"
-    elif isinstance(error, anthropic.PermissionDeniedError):
-        text = f"the API key may not use model {model!r}: check the key's workspace and permissions"
-    elif isinstance(error, anthropic.BadRequestError):
-        text = f"the API rejected the request as invalid: {_api_message(error)}; check the model id and settings"
-    else:
-        return None
-    return CopywriterConfigError(text + ref)
-
-
-def _api_message(error: anthropic.APIStatusError) -> str:
-    body = error.body if isinstance(error.body, dict) else {}
-    detail = body.get("error", body)
-    return detail.get("message", str(error)) if isinstance(detail, dict) else str(error)

@@ -38,7 +38,11 @@ class _Scripted:
 
 
 class FakeAnthropic:
-    def __init__(self, known_models: dict[str, str] | None = None) -> None:
+    def __init__(self, known_models: dict[str, str] | None = None, *, api_key: str | None = None,
+                 echo_api_key: bool = False) -> None:
+        # With `api_key`, any other key is refused (401). With `echo_api_key`, every error quotes
+        # the caller's key back, as a careless proxy or a debug build might.
+        self.api_key, self.echo_api_key = api_key, echo_api_key
         self.replies: deque[_Scripted] = deque()
         self.requests: list[Recorded] = []
         # model id -> lifecycle; ids not listed answer 404 on GET /v1/models/{id}
@@ -103,16 +107,26 @@ class FakeAnthropic:
         body = await request.json() if request.method == "POST" else None
         self.requests.append(Recorded(request.method, request.url.path, dict(request.headers), body))
         auth = request.headers.get("authorization", "")
-        if not (auth.startswith("Bearer ") or request.headers.get("x-api-key")):
-            return _error(401, "authentication_error", "invalid x-api-key")
+        given = request.headers.get("x-api-key") or auth.removeprefix("Bearer ")
+        if not given or (self.api_key is not None and given != self.api_key):
+            return self._error(request, 401, "authentication_error", "invalid x-api-key")
         return None
+
+    def _error(self, request: Request, status: int, error_type: str, message: str,
+               headers: dict[str, str] | None = None) -> JSONResponse:
+        if self.echo_api_key:
+            message += f" (you sent x-api-key: {request.headers.get('x-api-key') or request.headers.get('authorization')})"
+        return _error(status, error_type, message, headers)
 
     async def _messages(self, request: Request) -> JSONResponse:
         if denied := await self._record(request):
             return denied
         if not self.replies:
-            return _error(500, "api_error", "fake: no scripted reply left", {"x-should-retry": "false"})
+            return self._error(request, 500, "api_error", "fake: no scripted reply left", {"x-should-retry": "false"})
         scripted = self.replies.popleft()
+        if scripted.status >= 400 and self.echo_api_key:
+            error = scripted.body["error"]
+            return self._error(request, scripted.status, error["type"], error["message"], scripted.headers)
         request_id = scripted.body.get("request_id") or _request_id()
         return JSONResponse(scripted.body, status_code=scripted.status,
                             headers={"request-id": request_id, **scripted.headers})
@@ -164,7 +178,7 @@ class FakeAnthropic:
             return denied
         model_id = request.path_params["model_id"]
         if model_id not in self.models:
-            return _error(404, "not_found_error", f"model: {model_id}")
+            return self._error(request, 404, "not_found_error", f"model: {model_id}")
         lifecycle = self.models[model_id]
         body = {
             "type": "model", "id": model_id, "display_name": model_id, "created_at": "2026-05-01T00:00:00Z",
