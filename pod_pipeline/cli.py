@@ -70,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="Larger bodies are refused with 413 (Gelato's events are a few kB).")
     hooks.add_argument("--max-connections", type=int, default=200,
                        help="Connections served at once; more are answered 503 (Gelato retries).")
+    hooks.add_argument("--header-seconds", type=float, default=10.0,
+                       help="A request whose headers take longer is answered 408 and its connection closed.")
     hooks.set_defaults(func=commands.webhooks)
 
     reconcile = subcommands.add_parser(

@@ -100,6 +100,7 @@ def webhooks(args: argparse.Namespace) -> int:
     from pod_pipeline.environment import catalog_resource
     from pod_pipeline.observability import configure_process_logging, init_sentry
     from pod_pipeline.webhooks.app import WEBHOOK_PATH, create_webhook_app
+    from pod_pipeline.webhooks.deadlines import header_deadline_protocol
 
     configure_process_logging()  # POD_LOG_FORMAT / POD_LOG_LEVEL
     init_sentry()  # only when SENTRY_DSN is set
@@ -112,10 +113,12 @@ def webhooks(args: argparse.Namespace) -> int:
     app = create_webhook_app(catalog_resource(os.environ).open, secret, header, args.max_body_bytes)
     print(f"Gelato webhooks: POST http://{args.host}:{args.port}{WEBHOOK_PATH} (header {header!r}); "
           f"GET /health, /openapi.json", flush=True)
-    # Bounded by connections and by idle time, so slow or piled-up clients cannot exhaust it;
-    # headers larger than 16 kB are refused (Gelato sends a few hundred bytes).
+    # Bounded by connections, idle time and the time to send headers (the app bounds the body),
+    # so slow or piled-up clients cannot exhaust it; headers larger than 16 kB are refused
+    # (Gelato sends a few hundred bytes).
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", timeout_keep_alive=5,
-                limit_concurrency=args.max_connections, h11_max_incomplete_event_size=16 * 1024)
+                limit_concurrency=args.max_connections, h11_max_incomplete_event_size=16 * 1024,
+                http=header_deadline_protocol(args.header_seconds))
     return 0
 
 
