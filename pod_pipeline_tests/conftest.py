@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from pod_pipeline.sandbox.config import SandboxConfig
+from pod_pipeline.tools.sandbox.config import SandboxConfig
 from pod_pipeline.settings import DEFAULT_SETTINGS_PATH
-from pod_pipeline.sandbox.server import SandboxServer
-from pod_pipeline.serving import BackgroundServer
+from pod_pipeline.tools.sandbox.server import SandboxServer
+from pod_pipeline.tools.serving import BackgroundServer
 from pod_pipeline.storage.file_server import BUCKET_MOUNT, create_bucket_app
 
 

@@ -16,7 +16,7 @@ from dagster import DagsterInstance, ReexecutionOptions, execute_job
 from dagster._core.definitions.reconstruct import build_reconstructable_job
 
 from pod_pipeline.definitions import build_definitions
-from pod_pipeline.partitions import UPLOAD_PATH_TAG
+from pod_pipeline.defs.runs import UPLOAD_PATH_TAG
 
 
 def publish_job():

@@ -41,7 +41,7 @@ SHIPPED_PATTERNS = {
     "deploy/celery/worker.yaml": "celery_worker",
     "deploy/helm/values.yaml": "helm_values",
     "pod_pipeline/settings/*.yaml": "settings",
-    "pod_pipeline/sandbox/*.yaml": "sandbox_catalog",
+    "pod_pipeline/tools/sandbox/*.yaml": "sandbox_catalog",
     "supabase/*.toml": "toml",
 }
 # Every file in these places, or with these names anywhere outside the virtualenv and the Git

@@ -18,8 +18,8 @@ from pod_pipeline.catalog.postgres import PostgresCatalog
 from pod_pipeline.catalog.rows import ArtworkRow, ProductRow, product_id_for
 from pod_pipeline.catalog.sqlite import SqliteCatalog
 from pod_pipeline.definitions import build_definitions
-from pod_pipeline.sensor_driver import SensorDriver
-from pod_pipeline.sensors.uploads import with_recorded_ids
+from pod_pipeline.tools.sensor_driver import SensorDriver
+from pod_pipeline.defs.publishing.upload_sensor import with_recorded_ids
 from pod_pipeline.storage.base import Upload, artwork_id_for
 from pod_pipeline_tests.conftest import poster_only_settings
 from pod_pipeline_tests.test_pipeline_flow import gradient_jpeg, run_until_quiet

@@ -1,4 +1,4 @@
-from pod_pipeline.benchmarks.artwork_step import measure_artwork_step
+from pod_pipeline.tools.benchmarks.artwork_step import measure_artwork_step
 
 
 def test_artwork_step_benchmark_measures_a_real_materialization():
@@ -8,7 +8,7 @@ def test_artwork_step_benchmark_measures_a_real_materialization():
 
 
 def test_copy_cost_benchmark_counts_what_would_be_sent():
-    from pod_pipeline.benchmarks.copy_cost import measure_copy_cost
+    from pod_pipeline.tools.benchmarks.copy_cost import measure_copy_cost
 
     report = measure_copy_cost()
     assert len(report["artworks"]) == 5  # the accepted samples; rejected files never reach Claude

@@ -1,11 +1,11 @@
 """Bulk copy: the cache-missing artworks go to Claude as one Message Batch, and materializing
-`metadata` afterwards makes no synchronous call."""
+`listing` afterwards makes no synchronous call."""
 
 from pathlib import Path
 
 from dagster import AssetKey, instance_for_test
 
-from pod_pipeline.bulk_copy import prefill_copy_cache
+from pod_pipeline.tools.bulk_copy import prefill_copy_cache
 from pod_pipeline.definitions import build_definitions
 from pod_pipeline.storage.base import artwork_id_for
 from pod_pipeline_tests.listing.claude.fake_api import FakeAnthropic, tool_message

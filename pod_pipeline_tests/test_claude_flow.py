@@ -7,7 +7,7 @@ from dagster import AssetKey, instance_for_test
 
 from pod_pipeline.catalog.sqlite import SqliteCatalog
 from pod_pipeline.definitions import build_definitions
-from pod_pipeline.sensor_driver import SensorDriver, follow_until_settled
+from pod_pipeline.tools.sensor_driver import SensorDriver, follow_until_settled
 from pod_pipeline.storage.base import artwork_id_for
 from pod_pipeline_tests.conftest import poster_only_settings
 from pod_pipeline_tests.listing.claude.fake_api import FakeAnthropic
@@ -44,6 +44,6 @@ def test_claude_writes_the_listing_and_a_rerun_reuses_it(pipeline_env, tmp_path,
             instance=instance, partition_key=artwork_id, tags={"pod/upload_path": "user-1/dunes.jpg"})
         assert rerun.success
         assert len(api.message_requests) == 1  # same image, prompt version and model: no new call
-        event = instance.get_latest_materialization_event(AssetKey("metadata"))
+        event = instance.get_latest_materialization_event(AssetKey("listing"))
         metadata = event.asset_materialization.metadata
         assert metadata["from_cache"].value is True and metadata["model"].value == "claude-haiku-5-5"

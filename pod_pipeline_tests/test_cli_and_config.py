@@ -11,9 +11,10 @@ import pytest
 import yaml
 from dagster import DagsterInstance
 
-from pod_pipeline.cli import build_parser
-from pod_pipeline.instance_config import write_embedded_instance
-from pod_pipeline.mode import ConfigurationError, build_resources, current_mode
+from pod_pipeline.tools.cli import build_parser
+from pod_pipeline.tools.instance_config import write_embedded_instance
+from pod_pipeline.defs.environment import build_resources
+from pod_pipeline.settings.mode import ConfigurationError, current_mode
 
 ROOT = Path(__file__).resolve().parents[1]
 

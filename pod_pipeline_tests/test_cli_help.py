@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pod_pipeline.cli import build_parser
+from pod_pipeline.tools.cli import build_parser
 
 CLI = str(Path(sys.executable).with_name("pod-pipeline"))
 

@@ -23,18 +23,18 @@ from dagster import DagsterInstance, DagsterRunStatus, RunsFilter, instance_for_
 from dagster._core.execution.plan.state import KnownExecutionState
 from dagster._core.execution.stats import StepEventStatus
 
-from pod_pipeline.benchmarks.soak import soak_settings, write_artworks
+from pod_pipeline.tools.benchmarks.soak import soak_settings, write_soak_artworks
 from pod_pipeline.catalog.rows import product_id_for
 from pod_pipeline.catalog.sqlite import SqliteCatalog
 from pod_pipeline.definitions import build_definitions
-from pod_pipeline.demo import put_into_bucket
+from pod_pipeline.tools.demo import put_into_bucket
 from pod_pipeline.gelato.client import GelatoClient
-from pod_pipeline.instance_config import write_embedded_instance
-from pod_pipeline.reconcile import find_drift
-from pod_pipeline.sandbox.config import SandboxConfig
-from pod_pipeline.sandbox.server import SandboxServer
-from pod_pipeline.sensor_driver import follow_until_settled
-from pod_pipeline.serving import BackgroundServer
+from pod_pipeline.tools.instance_config import write_embedded_instance
+from pod_pipeline.publishing.reconcile import find_drift
+from pod_pipeline.tools.sandbox.config import SandboxConfig
+from pod_pipeline.tools.sandbox.server import SandboxServer
+from pod_pipeline.tools.sensor_driver import follow_until_settled
+from pod_pipeline.tools.serving import BackgroundServer
 from pod_pipeline.storage.base import artwork_id_for
 from pod_pipeline.storage.file_server import BUCKET_MOUNT, create_bucket_app
 
@@ -49,7 +49,7 @@ MAX_RETRIES = 3  # dagster.yaml's run_retries.max_retries is 2; one more for a t
 def world(tmp_path):
     """Sandbox, bucket with artworks, catalog, instance and the environment a run worker gets."""
     write_embedded_instance(tmp_path / "dagster")
-    files = write_artworks(tmp_path / "incoming", 4, bad_every=1000)
+    files = write_soak_artworks(tmp_path / "incoming", 4, bad_every=1000)
     settings = soak_settings(tmp_path)
     settings.write_text(settings.read_text().replace("create_lease_seconds: 120", "create_lease_seconds: 3"))
     with SandboxServer(SandboxConfig(publish_delay_seconds=0.2, latency_seconds=0.3)) as sandbox, \

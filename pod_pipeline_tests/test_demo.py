@@ -5,7 +5,7 @@ import json
 import subprocess
 import sys
 
-from pod_pipeline.sandbox.seed import load_catalog
+from pod_pipeline.tools.sandbox.seed import load_catalog
 
 EXPECTED = {
     "sunset-over-dunes.png": "published",
@@ -20,7 +20,7 @@ EXPECTED = {
 
 def test_demo_json_reports_every_sample_in_a_final_state(tmp_path):
     done = subprocess.run(
-        [sys.executable, "-m", "pod_pipeline.cli", "demo", "--json", "--home", str(tmp_path / "demo"),
+        [sys.executable, "-m", "pod_pipeline.tools.cli", "demo", "--json", "--home", str(tmp_path / "demo"),
          "--publish-delay", "0.3"],
         capture_output=True, text=True, timeout=300,
     )

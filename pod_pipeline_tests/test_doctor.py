@@ -20,15 +20,15 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from pod_pipeline.catalog.sqlite import SqliteCatalog
-from pod_pipeline.cli import main
-from pod_pipeline.db.migrate import apply_migrations, discover
-from pod_pipeline.doctor import CHECK_NAMES, Check, run_checks, run_doctor
-from pod_pipeline.doctor.context import DoctorContext
-from pod_pipeline.doctor.report import fail, ok
-from pod_pipeline.instance_config import write_embedded_instance
-from pod_pipeline.serving import BackgroundServer
+from pod_pipeline.tools.cli import main
+from pod_pipeline.tools.db.migrate import apply_migrations, discover
+from pod_pipeline.tools.doctor import CHECK_NAMES, Check, run_checks, run_doctor
+from pod_pipeline.tools.doctor.context import DoctorContext
+from pod_pipeline.tools.doctor.report import fail, ok
+from pod_pipeline.tools.instance_config import write_embedded_instance
+from pod_pipeline.tools.serving import BackgroundServer
 from pod_pipeline.storage.file_server import BUCKET_MOUNT, create_bucket_app
-from pod_pipeline.storage_standin import StorageStandin, temporary_database
+from pod_pipeline.tools.storage_standin import StorageStandin, temporary_database
 from pod_pipeline_tests.conftest import POSTER, settings_file
 from pod_pipeline_tests.db.pg import fresh_database
 
@@ -395,9 +395,9 @@ def test_no_secret_value_is_ever_printed(tmp_path, fake_anthropic):
         "DAGSTER_HOME": str(tmp_path), "POD_BUCKET_DIR": str(tmp_path),
     }
     shutil.copy(ROOT / "dagster.yaml", tmp_path / "dagster.yaml")
-    done = subprocess.run([sys.executable, "-m", "pod_pipeline.cli", "doctor", "--timeout", "3"],
+    done = subprocess.run([sys.executable, "-m", "pod_pipeline.tools.cli", "doctor", "--timeout", "3"],
                           env={"PATH": "/usr/bin:/bin", **env}, cwd=ROOT, capture_output=True, text=True, timeout=120)
-    done_json = subprocess.run([sys.executable, "-m", "pod_pipeline.cli", "doctor", "--json", "--timeout", "3"],
+    done_json = subprocess.run([sys.executable, "-m", "pod_pipeline.tools.cli", "doctor", "--json", "--timeout", "3"],
                                env={"PATH": "/usr/bin:/bin", **env}, cwd=ROOT, capture_output=True, text=True,
                                timeout=120)
     assert done.returncode == 1 and done_json.returncode == 1

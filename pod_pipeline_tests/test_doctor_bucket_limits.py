@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from pod_pipeline.doctor import run_doctor
-from pod_pipeline.storage_standin import StorageStandin, temporary_database
+from pod_pipeline.tools.doctor import run_doctor
+from pod_pipeline.tools.storage_standin import StorageStandin, temporary_database
 from pod_pipeline_tests.storage.conftest import sql
 
 MIB = 1024 * 1024

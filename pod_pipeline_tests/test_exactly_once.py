@@ -12,9 +12,9 @@ from pod_pipeline.catalog.postgres import PostgresCatalog
 from pod_pipeline.catalog.rows import ArtworkRow, ProductRow, product_id_for
 from pod_pipeline.catalog.sqlite import SqliteCatalog
 from pod_pipeline.gelato.errors import GelatoAmbiguousCreate
-from pod_pipeline.publishing import CreateInProgress, create_body, ensure_created
+from pod_pipeline.publishing.ledger import CreateInProgress, create_body, ensure_created
 from pod_pipeline.settings.publishing import PublishingSettings
-from pod_pipeline_tests.test_following import POSTER, STORE, client_for, sandbox
+from pod_pipeline_tests.publishing.test_following import POSTER, STORE, client_for, sandbox
 
 CREATE = "POST /v1/stores/{storeId}/products:create-from-template"
 USER = "6a0c3a8e-4d8b-4f43-9a51-5a3d3bb1c001"

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from dagster import instance_for_test
 
-from pod_pipeline import checks
+from pod_pipeline.defs.publishing import checks
 from pod_pipeline.catalog.sqlite import SqliteCatalog
 from pod_pipeline.definitions import build_definitions
-from pod_pipeline.sensor_driver import SensorDriver, follow_until_settled
+from pod_pipeline.tools.sensor_driver import SensorDriver, follow_until_settled
 from pod_pipeline.storage.base import artwork_id_for
 from pod_pipeline_tests.conftest import poster_only_settings
 from pod_pipeline_tests.test_pipeline_flow import gradient_jpeg

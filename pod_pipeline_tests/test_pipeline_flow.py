@@ -14,7 +14,7 @@ from PIL import Image
 
 from pod_pipeline.catalog.sqlite import SqliteCatalog
 from pod_pipeline.definitions import build_definitions
-from pod_pipeline.sensor_driver import SensorDriver, follow_until_settled
+from pod_pipeline.tools.sensor_driver import SensorDriver, follow_until_settled
 from pod_pipeline.storage.base import artwork_id_for
 
 OWNER = "user-1"
@@ -111,7 +111,7 @@ def test_uploads_become_live_products_or_readable_rejections(pipeline_env, uploa
     partition = good.id
     for asset, check in [("artworks", "print_file_is_reachable"),
                          ("variants", "publishable_templates_are_sharp_enough"),
-                         ("metadata", "listing_meets_marketplace_rules"), ("prices", "every_variant_priced"),
+                         ("listing", "listing_meets_marketplace_rules"), ("prices", "every_variant_priced"),
                          ("prices", "prices_keep_margin_and_profit"), ("prices", "prices_follow_rounding"),
                          ("published_products", "every_variant_on_product")]:
         assert check_passed(instance, asset, check, partition), f"{asset}.{check}"

@@ -8,9 +8,9 @@ import psycopg2
 import pytest
 from dagster import AssetKey, DagsterInstance, materialize
 
-from pod_pipeline.assets.catalog_refresh import base_costs, templates
-from pod_pipeline.mode import build_resources
-from pod_pipeline.storage_standin import temporary_database
+from pod_pipeline.defs.gelato_cache.assets import base_costs, templates
+from pod_pipeline.defs.environment import build_resources
+from pod_pipeline.tools.storage_standin import temporary_database
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,10 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 import anthropic
 import pytest
 
-from pod_pipeline.environment import ConfigurationError, copywriter_resource, gelato_rate_limit, rate_limit
+from pod_pipeline.defs.environment import ConfigurationError, copywriter_resource, gelato_rate_limit, rate_limit
 from pod_pipeline.gelato.client import GelatoClient
 from pod_pipeline.gelato.errors import GelatoRateLimited
-from pod_pipeline.gelato.resource import GelatoResource
+from pod_pipeline.defs.gelato_resource import GelatoResource
 from pod_pipeline.listing.claude import ClaudeCopywriter
 from pod_pipeline.listing.claude.batch import submit
 from pod_pipeline.ratelimit import (
@@ -26,9 +26,9 @@ from pod_pipeline.ratelimit import (
     limiter_for,
 )
 from pod_pipeline.ratelimit.bucket import Bucket, reserve
-from pod_pipeline.sandbox.app import create_app
-from pod_pipeline.sandbox.config import SandboxConfig
-from pod_pipeline.serving import BackgroundServer
+from pod_pipeline.tools.sandbox.app import create_app
+from pod_pipeline.tools.sandbox.config import SandboxConfig
+from pod_pipeline.tools.serving import BackgroundServer
 from pod_pipeline_tests.conftest import POSTER
 from pod_pipeline_tests.listing.builders import default_rules, make_request, valid_listing
 from pod_pipeline_tests.listing.claude.fake_api import FakeAnthropic

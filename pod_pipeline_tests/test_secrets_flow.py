@@ -11,10 +11,10 @@ import pytest
 from dagster import DagsterInstance
 
 from pod_pipeline.definitions import build_definitions
-from pod_pipeline.instance_config import write_embedded_instance
-from pod_pipeline.sandbox.config import SandboxConfig
-from pod_pipeline.sandbox.server import SandboxServer
-from pod_pipeline.sensor_driver import SensorDriver
+from pod_pipeline.tools.instance_config import write_embedded_instance
+from pod_pipeline.tools.sandbox.config import SandboxConfig
+from pod_pipeline.tools.sandbox.server import SandboxServer
+from pod_pipeline.tools.sensor_driver import SensorDriver
 from pod_pipeline_tests.conftest import poster_only_settings
 from pod_pipeline_tests.listing.claude.fake_api import FakeAnthropic
 from pod_pipeline_tests.test_pipeline_flow import gradient_jpeg

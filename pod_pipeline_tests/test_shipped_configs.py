@@ -23,12 +23,13 @@ from dagster_celery.tags import DAGSTER_CELERY_TASK_ID_TAG
 from dagster_docker import DockerRunLauncher
 from dagster_k8s import K8sRunLauncher
 
-from pod_pipeline.cli import build_parser
-from pod_pipeline.commands import validate_settings
+from pod_pipeline.tools.cli import build_parser
+from pod_pipeline.tools.commands import validate_settings
 from pod_pipeline.gelato.client import ECOMMERCE_URL, PRODUCT_URL
-from pod_pipeline.mode import PRODUCTION, build_resources, current_mode
-from pod_pipeline.sandbox.seed import load_catalog
-from pod_pipeline.storage_standin import temporary_database
+from pod_pipeline.defs.environment import build_resources
+from pod_pipeline.settings.mode import PRODUCTION, current_mode
+from pod_pipeline.tools.sandbox.seed import load_catalog
+from pod_pipeline.tools.storage_standin import temporary_database
 from pod_pipeline_tests import helm_chart
 from pod_pipeline_tests.env_variables import documented_variables, env_references, variables_read_by_code
 from pod_pipeline_tests.shipped_configs import (
@@ -298,7 +299,7 @@ def test_settings_files_validate(path, tmp_path, capsys):
     assert "store_id" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "pod_pipeline/sandbox").glob("*.yaml")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted((ROOT / "pod_pipeline/tools/sandbox").glob("*.yaml")), ids=lambda p: p.name)
 def test_sandbox_catalog_loads(path):
     assert load_catalog(path).templates
 

@@ -16,11 +16,11 @@ from PIL import Image
 
 from pod_pipeline.catalog.postgres import PostgresCatalog
 from pod_pipeline.catalog.sqlite import SqliteCatalog
-from pod_pipeline.db.migrate import apply_migrations
+from pod_pipeline.tools.db.migrate import apply_migrations
 from pod_pipeline.definitions import build_definitions
-from pod_pipeline.sensor_driver import SensorDriver, follow_until_settled
+from pod_pipeline.tools.sensor_driver import SensorDriver, follow_until_settled
 from pod_pipeline.storage.base import artwork_id_for
-from pod_pipeline.storage_standin import StorageStandin, create_storage_schema, temporary_database
+from pod_pipeline.tools.storage_standin import StorageStandin, create_storage_schema, temporary_database
 from pod_pipeline_tests.storage.conftest import ADMIN_URL, user_bucket
 from pod_pipeline_tests.conftest import settings_file
 

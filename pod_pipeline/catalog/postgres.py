@@ -24,22 +24,20 @@ UUIDs (a non-UUID user id is refused with a clear error), `updated_at` is the da
 Types: Decimal <-> numeric(12,2), datetime <-> timestamptz, tags list <-> text[],
 webhook payloads -> jsonb.
 
-Connections: one per catalog object, opened on first use, autocommit (a statement is its own
-transaction), re-opened after a broken connection or a fork; reads are retried once on a broken
-connection, writes are not (their effect may have landed). psycopg2 uses no server-side prepared
-statements, so the URL may also be Supabase's transaction pooler.
+Connections: one per catalog object and process (`pg_connection.PostgresConnection`); reads are
+retried once on a broken connection, writes are not (their effect may have landed). psycopg2
+uses no server-side prepared statements, so the URL may also be Supabase's transaction pooler.
 """
 
 from __future__ import annotations
 
-import os
-import threading
 from datetime import datetime
 from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 import psycopg2
 from psycopg2.extras import Json
 
+from pod_pipeline.catalog.pg_connection import PostgresConnection
 from pod_pipeline.catalog.artwork_state import ArtworkIdentityError, kept_or_new, status_assignments
 from pod_pipeline.catalog.base import Catalog
 from pod_pipeline.catalog.funnel import FunnelDay, check_bucket, funnel_sql, utc
@@ -129,42 +127,20 @@ class PostgresCatalog(PostgresPriceRows, Catalog):
     def __init__(self, database_url: str, *, connect_timeout: int = 10):
         self.database_url = database_url
         self.connect_timeout = connect_timeout
-        self._conn = None
-        self._pid: int | None = None
-        self._lock = threading.Lock()  # one statement at a time on the shared connection
+        self._pg = PostgresConnection(database_url, "pod_pipeline catalog", connect_timeout=connect_timeout)
 
     def __repr__(self) -> str:  # never show the URL: it carries the database password
         return "PostgresCatalog(...)"
 
     # -- connection --------------------------------------------------------------------------
-    def _connection(self):
-        if self._conn is not None and self._pid != os.getpid():
-            self._conn = None  # inherited through fork: the parent owns that socket, never close it here
-        if self._conn is None or self._conn.closed:
-            conn = psycopg2.connect(self.database_url, application_name="pod_pipeline catalog",
-                                    connect_timeout=self.connect_timeout)
-            conn.autocommit = True
-            self._conn, self._pid = conn, os.getpid()
-        return self._conn
-
     def _run(self, work: Callable[[Any], T], *, retry: bool = False) -> T:
-        for attempt in (1, 2):
-            with self._lock:
-                conn = self._connection()
-                try:
-                    with conn.cursor() as cur:
-                        result = work(cur)
-                        PostgresCatalog.round_trips += 1
-                        if cur.description is None and cur.rowcount > 0:
-                            PostgresCatalog.rows_changed += cur.rowcount
-                        return result
-                except (psycopg2.OperationalError, psycopg2.InterfaceError):
-                    if not conn.closed:
-                        raise  # the statement failed, the connection is fine: not ours to retry
-                    self._conn = None
-                    if not retry or attempt == 2:
-                        raise
-        raise AssertionError("unreachable")
+        def counted(cur):
+            result = work(cur)
+            PostgresCatalog.round_trips += 1
+            if cur.description is None and cur.rowcount > 0:
+                PostgresCatalog.rows_changed += cur.rowcount
+            return result
+        return self._pg.run(counted, retry=retry)
 
     def _fetch(self, sql: str, params: Any, many: bool = False) -> Any:
         def work(cur):
@@ -176,10 +152,7 @@ class PostgresCatalog(PostgresPriceRows, Catalog):
         self._run(lambda cur: cur.execute(sql, params))
 
     def close(self) -> None:
-        with self._lock:
-            if self._conn is not None and self._pid == os.getpid():
-                self._conn.close()
-            self._conn = None
+        self._pg.close()
 
     def __enter__(self) -> PostgresCatalog:
         return self

@@ -1,1 +1,2 @@
-"""Gelato: typed client, errors and the Dagster resource that configures it."""
+"""Gelato: the typed client (httpx + tenacity), its errors and models. (The Dagster resource
+that configures it is `defs/gelato_resource.py`.)"""

@@ -46,7 +46,7 @@ def _sample_rate(env: Mapping[str, str]) -> float | None:
 
 
 def _mode(env: Mapping[str, str]) -> str:
-    from pod_pipeline.mode import current_mode  # validates POD_MODE like everything else
+    from pod_pipeline.settings.mode import current_mode  # validates POD_MODE like everything else
 
     return current_mode(env).name
 

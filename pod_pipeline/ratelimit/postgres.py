@@ -15,12 +15,7 @@ no server-side prepared statements, so Supabase's transaction pooler works too.
 
 from __future__ import annotations
 
-import os
-import threading
-from typing import Any
-
-import psycopg2
-
+from pod_pipeline.catalog.pg_connection import PostgresConnection
 from pod_pipeline.ratelimit.bucket import Limit, Reservation, check_request
 
 # Tokens available to the caller: the stored ones plus the refill since `refilled_at`, capped at
@@ -51,48 +46,20 @@ select greatest(0, (%(tokens)s - least(%(burst)s, tokens + greatest(0, extract(e
        ::float8 * %(rate)s)) / %(rate)s)
   from public.api_rate_limit where api = %(api)s
 """
-_INHERITED: list[Any] = []
-
-
 class PostgresBuckets:
     def __init__(self, database_url: str, *, connect_timeout: int = 10) -> None:
-        self._url = database_url
-        self._connect_timeout = connect_timeout
-        self._conn: Any = None
-        self._pid: int | None = None
-        self._lock = threading.Lock()  # one statement at a time on the connection
+        self._pg = PostgresConnection(database_url, "pod_pipeline rate limit", connect_timeout=connect_timeout)
 
     def __repr__(self) -> str:  # never show the URL: it carries the database password
         return "PostgresBuckets(...)"
 
-    def _connection(self) -> Any:
-        if self._conn is not None and self._pid != os.getpid():
-            # Inherited through fork: the parent's socket. Kept referenced, because dropping it
-            # would close it and end the parent's session too.
-            _INHERITED.append(self._conn)
-            self._conn = None
-        if self._conn is None or self._conn.closed:
-            conn = psycopg2.connect(self._url, application_name="pod_pipeline rate limit",
-                                    connect_timeout=self._connect_timeout)
-            conn.autocommit = True
-            self._conn, self._pid = conn, os.getpid()
-        return self._conn
-
     def _one(self, sql: str, params: dict) -> tuple | None:
         # A broken connection is reopened and the statement sent once more. If the first one had
         # landed, the bucket is charged twice: callers then wait longer, never overspend.
-        for attempt in (1, 2):
-            with self._lock:
-                conn = self._connection()
-                try:
-                    with conn.cursor() as cur:
-                        cur.execute(sql, params)
-                        return cur.fetchone()
-                except (psycopg2.OperationalError, psycopg2.InterfaceError):
-                    if not conn.closed or attempt == 2:
-                        raise
-                    self._conn = None
-        raise AssertionError("unreachable")
+        def work(cur):
+            cur.execute(sql, params)
+            return cur.fetchone()
+        return self._pg.run(work, retry=True)
 
     def reserve(self, api: str, limit: Limit, tokens: float, max_wait_seconds: float) -> Reservation:
         check_request(limit, tokens)
@@ -105,7 +72,4 @@ class PostgresBuckets:
         return Reservation(float(would[0]) if would else float("inf"), granted=False)
 
     def close(self) -> None:
-        with self._lock:
-            if self._conn is not None and self._pid == os.getpid():
-                self._conn.close()
-            self._conn = None
+        self._pg.close()

@@ -5,7 +5,7 @@ connection: one keyset query for the whole bucket tree.
 
 `storage.objects` has no index on `updated_at` and a hosted project may not add one, so this is a
 sequential scan with a top-N sort: linear in the bucket's size but a single round trip (see
-`pod_pipeline.benchmarks.sensor_scan` for the figures). Three more predicates ride on the same
+`pod_pipeline.tools.benchmarks.sensor_scan` for the figures). Three more predicates ride on the same
 scan:
 
 - files the pipeline wrote (`is_derived`: in a `_pipeline` folder) and hidden names (a

@@ -1,7 +1,7 @@
 """A small `bench publish` in CI: the real flow in batches on two run workers, beside its floor,
 with the figures the issue asks for (the full-size figures are in the README)."""
 
-from pod_pipeline.benchmarks.publish import run_publish_bench
+from pod_pipeline.tools.benchmarks.publish import run_publish_bench
 
 REPORTED = {"artworks", "published", "wall_seconds", "floor_seconds", "runs", "calls_per_product",
             "artworks_per_minute", "ratio_to_floor", "floor_calls_per_product"}

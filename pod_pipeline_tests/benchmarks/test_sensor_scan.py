@@ -1,7 +1,7 @@
 import psycopg2
 
-from pod_pipeline.benchmarks.sensor_scan import measure_sensor_scan
-from pod_pipeline.storage_standin import DEFAULT_ADMIN_URL
+from pod_pipeline.tools.benchmarks.sensor_scan import measure_sensor_scan
+from pod_pipeline.tools.storage_standin import DEFAULT_ADMIN_URL
 
 
 def bench_databases() -> list[str]:

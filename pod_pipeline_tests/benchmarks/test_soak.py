@@ -1,7 +1,7 @@
 """A short fault soak in CI: the real flow against a sandbox with faults well above the
 defaults, so lost creates, publishing errors and lost webhooks all happen in a few artworks."""
 
-from pod_pipeline.benchmarks.soak import run_soak
+from pod_pipeline.tools.benchmarks.soak import run_soak
 
 HARSH = {"rate_lost_create": 0.3, "rate_publishing_error": 0.15, "rate_5xx": 0.15, "rate_429": 0.1,
          "rate_webhook_drop": 0.3}

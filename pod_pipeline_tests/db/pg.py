@@ -8,8 +8,8 @@ from typing import Iterator
 
 import psycopg2
 
-from pod_pipeline.db.migrate import apply_migrations
-from pod_pipeline.storage_standin import temporary_database
+from pod_pipeline.tools.db.migrate import apply_migrations
+from pod_pipeline.tools.storage_standin import temporary_database
 
 # The server the project's machines and CI run on 127.0.0.1:5432 (see reference/supabase.md).
 ADMIN_URL = os.environ.get("POD_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")

@@ -7,7 +7,7 @@ import uuid
 import psycopg2
 import pytest
 
-from pod_pipeline.db.migrate import DEFAULT_MIGRATIONS, apply_migrations
+from pod_pipeline.tools.db.migrate import DEFAULT_MIGRATIONS, apply_migrations
 from pod_pipeline_tests.db.pg import connect
 
 IDENTITY = "20261202000001"

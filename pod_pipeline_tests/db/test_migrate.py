@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from pod_pipeline.db.migrate import DEFAULT_MIGRATIONS, MigrationError, apply_migrations, discover, main
+from pod_pipeline.tools.db.migrate import DEFAULT_MIGRATIONS, MigrationError, apply_migrations, discover, main
 from pod_pipeline_tests.db.pg import connect
 
 MIGRATION_COUNT = len(discover(DEFAULT_MIGRATIONS))

@@ -4,7 +4,7 @@
 import psycopg2
 import pytest
 
-from pod_pipeline.db.migrate import apply_migrations
+from pod_pipeline.tools.db.migrate import apply_migrations
 from pod_pipeline_tests.db.pg import acting_as, connect
 from pod_pipeline_tests.db.seed import USER_A, USER_B
 

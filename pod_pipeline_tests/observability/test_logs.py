@@ -21,7 +21,7 @@ from dagster import (
 
 from pod_pipeline.catalog.rows import ArtworkRow, now
 from pod_pipeline.catalog.sqlite import SqliteCatalog
-from pod_pipeline.following import Follower
+from pod_pipeline.publishing.following import Follower
 from pod_pipeline.observability import (
     RUN_LOGGER_CONFIG,
     carry_context,
@@ -33,9 +33,9 @@ from pod_pipeline.observability import (
     with_run_logger,
 )
 from pod_pipeline.observability.logs import ContextFilter, LoggingConfigError, TextFormatter
-from pod_pipeline.sandbox.config import SandboxConfig
-from pod_pipeline.sandbox.server import SandboxServer
-from pod_pipeline_tests.test_following import FAST, STORE, client_for, create
+from pod_pipeline.tools.sandbox.config import SandboxConfig
+from pod_pipeline.tools.sandbox.server import SandboxServer
+from pod_pipeline_tests.publishing.test_following import FAST, STORE, client_for, create
 
 artworks = StaticPartitionsDefinition(["art-1", "art-2"])
 

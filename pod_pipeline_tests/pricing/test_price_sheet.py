@@ -2,7 +2,7 @@ import csv
 
 from pod_pipeline.catalog.rows import ArtworkRow
 from pod_pipeline.catalog.sqlite import SqliteCatalog
-from pod_pipeline.cli import main
+from pod_pipeline.tools.cli import main
 from pod_pipeline_tests.pricing.test_repricing import price_once, seller
 
 

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from pod_pipeline.sandbox import SandboxConfig, SandboxServer
+from pod_pipeline.tools.sandbox import SandboxConfig, SandboxServer
 from pod_pipeline_tests.sandbox.support import LocalHTTPServer, api_client
 
 

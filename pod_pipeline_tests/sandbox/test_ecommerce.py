@@ -4,7 +4,7 @@ import httpx
 import pytest
 
 from pod_pipeline.gelato.models import StoreProduct
-from pod_pipeline.sandbox import SandboxConfig, SandboxServer
+from pod_pipeline.tools.sandbox import SandboxConfig, SandboxServer
 from pod_pipeline_tests.sandbox.support import MUG, POSTER, STORE_ID, TSHIRT, api_client, create_product, image_bytes
 
 TEE_WHITE_S = "ff5abf93-11bb-4ed0-b483-2c8f1175da79"

@@ -5,8 +5,8 @@ import time
 import httpx
 import pytest
 
-from pod_pipeline.sandbox import FaultKnobs, SandboxConfig, SandboxServer
-from pod_pipeline.sandbox.faults import FaultInjector
+from pod_pipeline.tools.sandbox import FaultKnobs, SandboxConfig, SandboxServer
+from pod_pipeline.tools.sandbox.faults import FaultInjector
 from pod_pipeline_tests.sandbox.support import POSTER, STORE_ID, api_client
 
 

@@ -5,7 +5,7 @@ import time
 import pytest
 
 from pod_pipeline.gelato.models import StoreProduct, Template
-from pod_pipeline.sandbox import SandboxConfig, SandboxServer
+from pod_pipeline.tools.sandbox import SandboxConfig, SandboxServer
 from pod_pipeline_tests.sandbox.support import (MUG, POSTER, TSHIRT, api_client, create_product, image_bytes,
                                                 wait_for_final)
 

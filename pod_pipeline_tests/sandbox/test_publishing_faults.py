@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from pod_pipeline.sandbox import SandboxConfig, SandboxServer
+from pod_pipeline.tools.sandbox import SandboxConfig, SandboxServer
 from pod_pipeline_tests.sandbox.support import STORE_ID, api_client, wait_until
 from pod_pipeline_tests.sandbox.test_webhooks import create_mug, events_for
 

@@ -5,10 +5,11 @@ from decimal import Decimal
 import yaml
 
 from pod_pipeline.gelato.models import Template
-from pod_pipeline.sandbox.seed import CATALOG_PATH, load_catalog
+from pod_pipeline.settings.loading import DEFAULT_SETTINGS_PATH
+from pod_pipeline.tools.sandbox.seed import CATALOG_PATH, load_catalog
 from pod_pipeline_tests.sandbox.support import MUG, POSTER, STORE_ID, TSHIRT
 
-SETTINGS = CATALOG_PATH.parent.parent / "settings" / "default.yaml"
+SETTINGS = DEFAULT_SETTINGS_PATH
 
 
 def test_catalog_holds_the_store_and_templates_the_default_settings_use():

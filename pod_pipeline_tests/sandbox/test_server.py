@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from pod_pipeline.sandbox import SandboxServer
+from pod_pipeline.tools.sandbox import SandboxServer
 
 
 def test_port_zero_picks_a_free_port_and_urls_follow_it():
@@ -36,12 +36,12 @@ def free_port() -> int:
 
 
 def test_module_entry_point_serves_until_stopped():
-    help_text = subprocess.run([sys.executable, "-m", "pod_pipeline.sandbox", "--help"],
+    help_text = subprocess.run([sys.executable, "-m", "pod_pipeline.tools.sandbox", "--help"],
                                capture_output=True, text=True, check=True).stdout
     assert "--port" in help_text and "--publish-delay" in help_text
 
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "pod_pipeline.sandbox", "--port", str(port), "--api-key", "k"],
+    process = subprocess.Popen([sys.executable, "-m", "pod_pipeline.tools.sandbox", "--port", str(port), "--api-key", "k"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 15

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from pod_pipeline.sandbox import SandboxConfig, SandboxServer
+from pod_pipeline.tools.sandbox import SandboxConfig, SandboxServer
 from pod_pipeline_tests.sandbox.support import MUG, STORE_ID, api_client, create_product, image_bytes, wait_until
 
 SECRET = "whsec-local-test"

@@ -11,9 +11,9 @@ import psycopg2
 import pytest
 from supabase import ClientOptions, create_client
 
-from pod_pipeline.db.migrate import apply_migrations
+from pod_pipeline.tools.db.migrate import apply_migrations
 from pod_pipeline.storage.supabase import SupabaseStorage
-from pod_pipeline.storage_standin import DEFAULT_ADMIN_URL, StorageStandin, create_storage_schema, temporary_database
+from pod_pipeline.tools.storage_standin import DEFAULT_ADMIN_URL, StorageStandin, create_storage_schema, temporary_database
 
 ADMIN_URL = os.environ.get("POD_TEST_PG_ADMIN_URL", DEFAULT_ADMIN_URL)
 USER_A = "0a0a0a0a-0000-4000-8000-00000000000a"

@@ -14,7 +14,7 @@ from dagster import instance_for_test
 
 from pod_pipeline.catalog.sqlite import SqliteCatalog
 from pod_pipeline.definitions import build_definitions
-from pod_pipeline.sensor_driver import SensorDriver
+from pod_pipeline.tools.sensor_driver import SensorDriver
 from pod_pipeline.storage.base import UploadRefused, artwork_id_for, copy_limited
 from pod_pipeline.storage.local import LocalFolderStorage
 from pod_pipeline_tests.conftest import poster_only_settings

@@ -2,7 +2,7 @@ import time
 
 import httpx
 
-from pod_pipeline.serving import BackgroundServer
+from pod_pipeline.tools.serving import BackgroundServer
 from pod_pipeline.storage.base import artwork_id_for
 from pod_pipeline.storage.file_server import BUCKET_MOUNT, create_bucket_app
 from pod_pipeline.storage.local import LocalFolderStorage

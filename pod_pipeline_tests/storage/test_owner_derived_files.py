@@ -8,7 +8,7 @@ import httpx
 import pytest
 from storage3.exceptions import StorageApiError
 
-from pod_pipeline.storage_standin import StorageStandin, create_storage_schema, temporary_database
+from pod_pipeline.tools.storage_standin import StorageStandin, create_storage_schema, temporary_database
 from pod_pipeline_tests.storage.conftest import ADMIN_URL, USER_A, USER_B, sql, user_bucket
 
 JPEG = "image/jpeg"

@@ -12,7 +12,7 @@ from storage3.exceptions import StorageApiError
 
 from pod_pipeline.storage.base import DERIVED_PREFIX, artwork_id_for
 from pod_pipeline.storage.supabase import DEFAULT_SIGNED_URL_SECONDS, SupabaseStorage, SupabaseStorageError
-from pod_pipeline.storage_standin import mint_jwt
+from pod_pipeline.tools.storage_standin import mint_jwt
 from pod_pipeline_tests.storage.conftest import USER_A, USER_B, sql, user_bucket
 
 PNG = "image/png"

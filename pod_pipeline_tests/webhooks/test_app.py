@@ -9,9 +9,9 @@ from starlette.testclient import TestClient
 
 from pod_pipeline.catalog.postgres import PostgresCatalog
 from pod_pipeline.catalog.sqlite import SqliteCatalog
-from pod_pipeline.sandbox.config import SandboxConfig
-from pod_pipeline.sandbox.server import SandboxServer
-from pod_pipeline.serving import BackgroundServer
+from pod_pipeline.tools.sandbox.config import SandboxConfig
+from pod_pipeline.tools.sandbox.server import SandboxServer
+from pod_pipeline.tools.serving import BackgroundServer
 from pod_pipeline.webhooks.app import WEBHOOK_PATH, create_webhook_app
 
 SECRET = "s3cret-value"

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
 from pod_pipeline.catalog.postgres import PostgresCatalog
-from pod_pipeline.serving import BackgroundServer
+from pod_pipeline.tools.serving import BackgroundServer
 from pod_pipeline.webhooks.app import create_webhook_app
 
 SECRET = "fuzz-secret"

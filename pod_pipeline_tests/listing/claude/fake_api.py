@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from pod_pipeline.serving import BackgroundServer
+from pod_pipeline.tools.serving import BackgroundServer
 
 _ids = itertools.count(1)
 

@@ -1,0 +1,1 @@
+"""What an operator watches: the upload funnel (upload to live) and artworks left waiting."""

@@ -1,0 +1,97 @@
+"""The status sensor: follows every created product until it is live or failed, so publishing
+runs never sit waiting for Gelato.
+
+Its state is the catalog itself (unprocessed webhook events, each product's next check), not a
+cursor: any tick on any daemon picks up exactly where the last stopped, and a product whose
+check failed is simply due again.
+"""
+
+import time
+
+import pandas as pd
+from dagster import (
+    AssetKey,
+    AssetObservation,
+    DefaultSensorStatus,
+    MetadataValue,
+    RunRequest,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+    sensor,
+)
+
+from pod_pipeline.publishing.following import Follower, FollowReport
+from pod_pipeline.defs.gelato_resource import GelatoResource
+from pod_pipeline.defs.gelato_cache.jobs import refresh_gelato_cache_job
+from pod_pipeline.observability.sentry import report_errors
+from pod_pipeline.defs.resources import CatalogResource, SettingsResource
+from pod_pipeline.defs.ui_metadata import table
+
+PUBLISHED_PRODUCTS = AssetKey("published_products")
+
+
+def observations(report: FollowReport) -> list[AssetObservation]:
+    """One observation per artwork partition that changed: its transitions and, once settled,
+    the artwork's outcome, next to the run's materialization in the partition's history."""
+    events = []
+    for artwork_id in report.artworks:
+        moves = [t for t in report.transitions if t.artwork_id == artwork_id]
+        status, reason = report.artwork_outcomes.get(artwork_id, (None, None))
+        metadata = {
+            "transitions": table(pd.DataFrame([{
+                "template_id": t.template_id, "gelato_product_id": t.gelato_product_id, "from": t.old_status,
+                "to": t.new_status, "reason": t.reason, "seen_by": t.source} for t in moves])),
+            "products_now_live": sum(t.new_status == "active" for t in moves),
+            "products_now_failed": sum(t.new_status in ("publishing_error", "deleted") for t in moves),
+            "products_now_stalled": sum(t.new_status == "stalled" for t in moves),
+        }
+        if status is not None:
+            metadata["artwork_status"] = status
+            metadata["artwork_reason"] = MetadataValue.text(reason or "")
+        events.append(AssetObservation(asset_key=PUBLISHED_PRODUCTS, partition=artwork_id, metadata=metadata,
+                                       description="status seen in Gelato by the status sensor"))
+    return events
+
+
+@sensor(
+    jobs=[refresh_gelato_cache_job],
+    minimum_interval_seconds=15,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Follows created products until live or failed: stored Gelato webhook events first "
+    "(each product re-fetched), then polling with exponential backoff. Writes each transition to the "
+    "catalog and observes it on the artwork's published_products partition; marks stalled products; "
+    "flags products for republishing when Gelato deletes them or changes their template.",
+)
+def product_status_sensor(context: SensorEvaluationContext, gelato: GelatoResource, catalog: CatalogResource,
+                          settings: SettingsResource) -> SensorResult | SkipReason:
+    seller = settings.load()
+
+    def template_titles() -> dict[str, str]:
+        # Names for the artwork's reason, from the cached `templates` (no Gelato call).
+        try:
+            cached = context.repository_def.load_asset_value(AssetKey("templates"), instance=context.instance)
+        except Exception as missing:  # no cache yet: ids are still a readable reason
+            context.log.warning(f"template names unavailable ({missing!r}); reasons name template ids")
+            return {}
+        return {template_id: template.title for template_id, template in cached.items()}
+
+    # Dagster only logs a failed tick: report it (tagged with the product it failed on) when Sentry is on.
+    with report_errors(sensor="product_status_sensor"), gelato.client() as client:
+        report = Follower(catalog.open(), client, seller.store_id, seller.publishing,
+                          template_titles=template_titles).tick()
+        calls = sum(client.calls.values())
+    summary = (f"{report.events_processed} webhook events, {report.products_checked} products checked "
+               f"({report.check_errors} failed checks), {len(report.transitions)} changes, {calls} Gelato calls")
+    runs = []
+    if report.templates_changed:
+        # The cached templates are stale; one refresh per minute at most, however many events.
+        runs.append(RunRequest(run_key=f"template-change-{int(time.time() // 60)}",
+                               job_name=refresh_gelato_cache_job.name))
+    events = observations(report)
+    if not events and not runs:
+        return SkipReason(summary)
+    context.log.info(summary)
+    # Without a run request the UI would call this tick "0 runs requested" however many products
+    # it moved: the summary is what the tick did.
+    return SensorResult(asset_events=events, run_requests=runs, skip_reason=None if runs else summary)

@@ -1,0 +1,31 @@
+"""How work is cut into runs: the artworks partition, the tags runs carry, the pools that bound
+API concurrency, and how many artworks one run takes.
+
+One partition per uploaded artwork. Variants are rows inside it, never a partition dimension:
+tens of thousands of artworks × dozens of variants would break Dagster's partition limits."""
+
+from dagster import DynamicPartitionsDefinition
+
+from pod_pipeline.settings.mode import current_mode
+
+artworks_partitions = DynamicPartitionsDefinition(name="artworks")
+
+# The mode shows on every run in the UI, so nobody mistakes a sandbox run for a real one.
+MODE_TAGS = {"pod/mode": current_mode().name}
+
+# Run tags the upload sensor sets; `artworks` falls back to the catalog when re-run from the UI.
+UPLOAD_PATH_TAG = "pod/upload_path"
+UPLOAD_VERSION_TAG = "pod/upload_version"
+GELATO_POOL = "gelato_api"
+ANTHROPIC_POOL = "anthropic_api"  # the copywriter's Claude calls (the offline copywriter makes none)
+
+# Re-pricing: artworks per range run (the `prices` backfill policy and the re-pricing sensor agree
+# on it), and the run tag that makes a re-pricing report without writing.
+REPRICE_RUN_SIZE = 10_000
+DRY_RUN_TAG = "pod/dry_run"
+REPRICE_TAG = "pod/reprice"
+
+# Publishing: artworks per batch (a range run over new partitions, `publishing/batch.py`). The per-artwork
+# assets' backfill policy allows this many per run; the upload sensor makes batches of at most
+# POD_BATCH_SIZE (default 25: two batches of a 50-upload tick run side by side).
+MAX_BATCH_SIZE = 100

@@ -1,1 +1,0 @@
-"""Schedules that stand on their own (the re-pricing one lives with its sensor, in sensors/)."""

@@ -1,0 +1,223 @@
+"""`pod-pipeline bench publish`: N artworks × the configured templates through the real flow,
+against its floor, measured side by side.
+
+The flow: a bucket server, the webhook receiver (the sandbox delivers to it), a SQLite catalog
+and Dagster instance, the upload sensor and the status sensor ticked as the daemon would, every
+requested run executed through Dagster, until every artwork is final. Gelato is the sandbox
+with a set latency on every call and no faults.
+
+The floor: the same Gelato calls issued directly by the client, with the same concurrency and
+no orchestration — one create per product, then status reads until each product is live —
+against a fresh sandbox with the same latency and publish delay. On both sides the template and
+price reads (the Gelato cache, refreshed nightly in a deployment) happen before the clock
+starts and are reported apart; the pipeline's run workers are started before it too.
+
+Artworks are small (1400×2000 px) and the print rules relaxed so every template takes every
+artwork: this measures orchestration and Gelato calls; image work is `bench artwork-step`.
+Runs are executed by `--workers` long-lived processes side by side (as the daemon launches
+them), sharing the concurrency so no more calls are in flight than the floor's.
+`--batch-size 1` gives a run per artwork, the design before batches.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import resource
+import secrets
+import tempfile
+import time
+import warnings
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import yaml
+
+from pod_pipeline.tools.benchmarks.artworks import write_artworks
+from pod_pipeline.catalog.rows import FINAL_ARTWORK_STATUSES
+from pod_pipeline.catalog.sqlite import SqliteCatalog
+from pod_pipeline.tools.demo import put_into_bucket
+from pod_pipeline.gelato.client import GelatoClient
+from pod_pipeline.tools.instance_config import write_embedded_instance
+from pod_pipeline.publishing.product_status import is_live
+from pod_pipeline.publishing.ledger import create_body
+from pod_pipeline.tools.run_workers import RunWorkers
+from pod_pipeline.tools.sandbox.config import SandboxConfig
+from pod_pipeline.tools.sandbox.server import SandboxServer
+from pod_pipeline.tools.sensor_driver import SensorDriver
+from pod_pipeline.tools.serving import BackgroundServer
+from pod_pipeline.settings import DEFAULT_SETTINGS_PATH, load_settings
+from pod_pipeline.storage.base import artwork_id_for
+from pod_pipeline.storage.file_server import BUCKET_MOUNT, create_bucket_app
+from pod_pipeline.tools.storage_standin.database import temporary_database
+from pod_pipeline.webhooks.app import WEBHOOK_PATH, create_webhook_app
+
+PUBLISH_DELAY_SECONDS = 1.0  # Gelato's create → active, in the sandbox (both sides wait it)
+
+
+def bench_settings(folder: Path, create_concurrency: int, check_concurrency: int) -> Path:
+    settings = yaml.safe_load(DEFAULT_SETTINGS_PATH.read_text())
+    settings["print"] = {**settings.get("print", {}), "min_dpi": 30, "target_dpi": 30}
+    # Polling as shipped (first check after 10 s): webhooks do the following, polls are the backstop.
+    settings["publishing"] = {**settings["publishing"],
+                              "create_concurrency": create_concurrency, "check_concurrency": check_concurrency}
+    path = folder / "settings.yaml"
+    path.write_text(yaml.safe_dump(settings))
+    return path
+
+
+@contextmanager
+def batch_size_set(size: int):
+    """The upload sensor reads POD_BATCH_SIZE from this process's environment each tick."""
+    before = os.environ.get("POD_BATCH_SIZE")
+    os.environ["POD_BATCH_SIZE"] = str(size)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("POD_BATCH_SIZE", None)
+        else:
+            os.environ["POD_BATCH_SIZE"] = before
+
+
+def peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def worker_peak_rss_mb() -> float:
+    """The largest of the run workers (ended child processes report their peak)."""
+    return round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+
+
+def run_pipeline(home: Path, files: list[Path], latency: float, concurrency: int, batch_size: int, workers: int,
+                 timeout_seconds: float, instance_url: str | None = None) -> dict:
+    from dagster import DagsterInstance
+
+    from pod_pipeline.definitions import build_definitions
+
+    write_embedded_instance(home / "dagster", instance_url)
+    catalog = SqliteCatalog(home / "catalog.db")
+    secret = secrets.token_urlsafe(16)
+    with BackgroundServer(create_webhook_app(lambda: catalog, secret)) as receiver, \
+            SandboxServer(SandboxConfig(publish_delay_seconds=PUBLISH_DELAY_SECONDS, webhook_secret=secret,
+                                        latency_seconds=latency,
+                                        webhook_url=receiver.base_url + WEBHOOK_PATH)) as sandbox, \
+            BackgroundServer(create_bucket_app(home / "bucket")) as bucket:
+        env = {"POD_MODE": "demo", "POD_SANDBOX_URL": sandbox.base_url, "GELATO_API_KEY": "sandbox-key",
+               "POD_BUCKET_DIR": str(home / "bucket"), "POD_BUCKET_URL": bucket.base_url + BUCKET_MOUNT,
+               "POD_CATALOG_URL": f"sqlite:///{home / 'catalog.db'}",
+               # Runs side by side share the concurrency: never more calls in flight than the floor's.
+               "POD_SETTINGS": str(bench_settings(home, max(1, concurrency // workers), concurrency)),
+               "POD_BATCH_SIZE": str(batch_size),
+               "POD_COPY_CACHE_DIR": str(home / "copy-cache"), "DAGSTER_HOME": str(home / "dagster")}
+        defs = build_definitions(env)
+        with DagsterInstance.from_config(str(home / "dagster")) as instance, batch_size_set(batch_size), \
+                RunWorkers(env, str(home / "dagster"), workers) as runners:
+            uploads = SensorDriver(defs, instance, "upload_sensor", log_level="CRITICAL", workers=runners)
+            statuses = SensorDriver(defs, instance, "product_status_sensor", log_level="CRITICAL", workers=runners)
+            # A deployment already runs: workers up, the Gelato cache filled (nightly). Timed apart.
+            runners.warm()
+            cache_started = time.monotonic()
+            uploads.tick()
+            runners.wait()
+            cache_seconds = time.monotonic() - cache_started
+            cache_runs = uploads.runs_launched
+            started = time.monotonic()
+            ids = [artwork_id_for(path) for path in put_into_bucket(files, home / "bucket")]
+            deadline = started + timeout_seconds
+            while time.monotonic() < deadline:
+                uploads.tick()
+                statuses.tick()
+                states = Counter(getattr(catalog.get_artwork(i), "status", "pending") for i in ids)
+                if all(status in FINAL_ARTWORK_STATUSES for status in states.elements()):
+                    break
+                time.sleep(0.2)
+            wall = time.monotonic() - started
+            runs = uploads.runs_launched + statuses.runs_launched - cache_runs
+        calls = sandbox.call_counts()
+        products = sum(1 for _ in catalog.products_in_store())
+    return {"wall_seconds": round(wall, 2), "states": dict(states), "runs": runs, "calls": calls,
+            "products": products, "cache_seconds": round(cache_seconds, 2)}
+
+
+def run_floor(home: Path, files: list[Path], latency: float, concurrency: int) -> dict:
+    """The same Gelato calls, straight from the client: templates, prices, creates, status reads."""
+    from pod_pipeline.defs.gelato_cache.assets import unique_price_keys
+
+    seller = load_settings(bench_settings(home, concurrency, concurrency))
+    with SandboxServer(SandboxConfig(publish_delay_seconds=PUBLISH_DELAY_SECONDS, latency_seconds=latency)) as sandbox, \
+            BackgroundServer(create_bucket_app(home / "floor-bucket")) as bucket, \
+            GelatoClient("sandbox-key", ecommerce_url=sandbox.ecommerce_url, product_url=sandbox.product_url) as client, \
+            ThreadPoolExecutor(max_workers=concurrency) as pool:
+        paths = put_into_bucket(files, home / "floor-bucket")
+        cache_started = time.monotonic()
+        templates = dict(zip([t.id for t in seller.templates],
+                             pool.map(client.get_template, [t.id for t in seller.templates])))
+        list(pool.map(lambda key: client.get_prices(*key), unique_price_keys(templates, seller.markets)))
+        started = time.monotonic()
+        cache_seconds = started - cache_started
+
+        def create(job):
+            path, choice = job
+            body = create_body(templates[choice.id], title=f"{path} {choice.id}", description="<p>floor</p>",
+                               tags=["floor"], file_url=f"{bucket.base_url}{BUCKET_MOUNT}/{path}",
+                               fit_method=seller.print_rules_for(choice.id).fit_method,
+                               placeholders=choice.placeholders, product_type=choice.product_type,
+                               visible=seller.visible_in_store)
+            return client.create_product(seller.store_id, body).id
+
+        created = list(pool.map(create, [(path, choice) for path in paths for choice in seller.templates]))
+
+        def until_live(product_id: str) -> None:
+            while not is_live(client.get_product(seller.store_id, product_id)):
+                time.sleep(0.2)
+
+        list(pool.map(until_live, created))
+        wall = time.monotonic() - started
+        calls = sandbox.call_counts()
+    return {"floor_seconds": round(wall, 2), "calls": calls, "products": len(created),
+            "cache_seconds": round(cache_seconds, 2)}
+
+
+def per_product(calls: dict[str, int], products: int) -> dict[str, float]:
+    return {route: round(n / max(products, 1), 3) for route, n in sorted(calls.items())}
+
+
+def run_publish_bench(artworks: int = 200, latency: float = 0.1, concurrency: int = 4, batch_size: int = 25,
+                      workers: int = 2, instance: str = "sqlite", timeout_seconds: float = 3600.0,
+                      home: Path | None = None) -> dict:
+    logging.getLogger("dagster").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore")
+    home = Path(home or tempfile.mkdtemp(prefix="pod-bench-publish-"))
+    files = write_artworks(home / "incoming", artworks, stem="collection", size=(1400, 2000))
+    with ExitStack() as stack:
+        # Postgres: Dagster's storage on a throw-away database of the local server, as in production.
+        url = stack.enter_context(temporary_database(prefix="pod_bench_dagster")) if instance == "postgres" else None
+        pipeline = run_pipeline(home, files, latency, concurrency, batch_size, workers, timeout_seconds, url)
+    floor = run_floor(home, files, latency, concurrency)
+    wall = pipeline["wall_seconds"]
+    return {
+        "artworks": artworks,
+        "published": pipeline["states"].get("published", 0),
+        "not_published": {k: v for k, v in pipeline["states"].items() if k != "published"},
+        "products": pipeline["products"],
+        "wall_seconds": wall,
+        "floor_seconds": floor["floor_seconds"],
+        "ratio_to_floor": round(wall / max(floor["floor_seconds"], 1e-9), 2),
+        "artworks_per_minute": round(artworks / wall * 60, 1),
+        "runs": pipeline["runs"],
+        "cache_refresh_seconds": pipeline["cache_seconds"],  # before the clock, in both
+        "floor_cache_seconds": floor["cache_seconds"],
+        "batch_size": batch_size,
+        "run_workers": workers,
+        "dagster_instance": instance,
+        "latency_seconds": latency,
+        "concurrency": concurrency,
+        "calls_per_product": per_product(pipeline["calls"], pipeline["products"]),
+        "floor_calls_per_product": per_product(floor["calls"], floor["products"]),
+        "gelato_calls": pipeline["calls"],
+        "peak_rss_mb": peak_rss_mb(),  # this process: sensors, sandbox, servers
+        "peak_rss_mb_largest_run_worker": worker_peak_rss_mb(),
+    }

@@ -1,0 +1,158 @@
+"""`pod-pipeline demo`: the whole flow on embedded parts, headless.
+
+Starts the Gelato sandbox, a local bucket and the webhook receiver (the sandbox delivers its
+store-product events to it), puts artworks into the bucket, then drives the real Dagster
+objects: it ticks the upload sensor and the status sensor, applies their partition requests and
+observations, and executes each requested run on a SQLite Dagster instance (deduplicated by run
+key, tagged as sensor runs), until every artwork is published or rejected. Point `dagster dev` at the same
+DAGSTER_HOME afterwards to browse the runs, materializations and checks in the UI.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import warnings
+import shutil
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Iterator
+
+from dagster import BetaWarning, PreviewWarning
+
+from pod_pipeline.catalog.rows import FINAL_ARTWORK_STATUSES
+from pod_pipeline.tools.sensor_driver import drive_until
+
+DEMO_OWNER = "00000000-0000-4000-8000-00000000d3e0"  # a demo seller's user id, as Supabase would have
+
+
+@dataclass
+class DemoEnvironment:
+    """Paths and URLs of one demo: everything lives under `home`."""
+
+    home: Path
+    sandbox_url: str = ""
+    bucket_url: str = ""
+    runs: int = 0
+    ticks: int = 0
+    webhooks: int = 0
+    gelato_calls: dict = field(default_factory=dict)
+
+    @property
+    def bucket_dir(self) -> Path:
+        return self.home / "bucket"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.home / "dagster"
+
+    @property
+    def catalog_url(self) -> str:
+        return f"sqlite:///{self.home / 'catalog.db'}"
+
+    def environ(self) -> dict[str, str]:
+        return {
+            "POD_MODE": "demo",
+            "POD_SANDBOX_URL": self.sandbox_url,
+            "GELATO_API_KEY": "sandbox-key",
+            "POD_BUCKET_DIR": str(self.bucket_dir),
+            "POD_BUCKET_URL": self.bucket_url,
+            "POD_CATALOG_URL": self.catalog_url,
+            "POD_COPY_CACHE_DIR": str(self.home / "copy-cache"),
+            "DAGSTER_HOME": str(self.dagster_home),
+        }
+
+
+def default_home() -> Path:
+    return Path(".pod") / "demo" / datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
+def put_into_bucket(files: list[Path], bucket_dir: Path, owner: str = DEMO_OWNER) -> list[str]:
+    """Copy artworks in the way an upload lands: written aside, then renamed into place."""
+    target_dir = bucket_dir / owner
+    target_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for source in files:
+        tmp = target_dir / f".{source.name}.uploading"
+        shutil.copyfile(source, tmp)
+        tmp.replace(target_dir / source.name)
+        paths.append(f"{owner}/{source.name}")
+    return paths
+
+
+def artwork_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+def iter_results(catalog, paths: list[str]) -> Iterator[dict]:
+    from pod_pipeline.storage.base import artwork_id_for
+
+    for path in paths:
+        artwork = catalog.get_artwork(artwork_id_for(path))
+        products = catalog.products_for(artwork.id) if artwork else []
+        yield {
+            "artwork": path.rsplit("/", 1)[-1],
+            "artwork_id": artwork_id_for(path),
+            "status": artwork.status if artwork else "pending",
+            "reason": artwork.reason if artwork else "not picked up by the sensor",
+            "products": [
+                {
+                    "template_id": p.template_id,
+                    "gelato_product_id": p.gelato_product_id,
+                    "external_id": p.external_id,
+                    "status": p.status,
+                    "title": p.title,
+                    "tags": p.tags,
+                    "variants": len(catalog.variants_for(p.id)),
+                    "reason": p.reason,
+                }
+                for p in products
+            ],
+        }
+
+
+def run_demo(artworks_dir: Path | None, home: Path, publish_delay: float = 1.0,
+             timeout_seconds: float = 600.0) -> tuple[list[dict], DemoEnvironment]:
+    from pod_pipeline.artwork.samples import write_sample_set
+    from pod_pipeline.tools.instance_config import write_embedded_instance
+    from pod_pipeline.tools.sandbox.config import SandboxConfig
+    from pod_pipeline.tools.sandbox.server import SandboxServer
+    from pod_pipeline.tools.serving import BackgroundServer
+    from pod_pipeline.catalog.sqlite import SqliteCatalog
+    from pod_pipeline.storage.file_server import BUCKET_MOUNT, create_bucket_app
+    from pod_pipeline.webhooks.app import WEBHOOK_PATH, create_webhook_app
+
+    # The demo prints its own table; Dagster's events still land in the instance for the UI.
+    logging.getLogger("dagster").setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", category=PreviewWarning)
+    warnings.filterwarnings("ignore", category=BetaWarning)
+    env = DemoEnvironment(home=home.resolve())
+    write_embedded_instance(env.dagster_home)
+    if artworks_dir is None:
+        artworks_dir = env.home / "samples"
+        artworks_dir.mkdir(parents=True, exist_ok=True)
+        write_sample_set(artworks_dir)
+
+    secret = secrets.token_urlsafe(24)
+    catalog = SqliteCatalog(env.home / "catalog.db")
+    with BackgroundServer(create_webhook_app(lambda: catalog, secret)) as receiver, \
+            SandboxServer(SandboxConfig(publish_delay_seconds=publish_delay, webhook_secret=secret,
+                                        webhook_url=receiver.base_url + WEBHOOK_PATH)) as sandbox, \
+            BackgroundServer(create_bucket_app(env.bucket_dir)) as bucket:
+        env.sandbox_url, env.bucket_url = sandbox.base_url, bucket.base_url + BUCKET_MOUNT
+        os.environ.update(env.environ())
+        from dagster import DagsterInstance
+
+        from pod_pipeline.definitions import build_definitions
+
+        defs = build_definitions(os.environ)
+        paths = put_into_bucket(artwork_files(artworks_dir), env.bucket_dir)
+        with DagsterInstance.get() as instance:
+            env.ticks, env.runs = drive_until(
+                defs, instance, lambda: all(r["status"] in FINAL_ARTWORK_STATUSES for r in iter_results(catalog, paths)),
+                timeout_seconds)
+            env.webhooks = len(sandbox.state.webhooks())
+        env.gelato_calls = sandbox.call_counts()
+    return list(iter_results(catalog, paths)), env

@@ -1,0 +1,108 @@
+"""Scheduled re-pricing end to end: schedule → cost refresh → range runs with run keys → prices
+in the catalog, with the drift report, dry runs, and "nothing changed writes nothing"."""
+
+from pathlib import Path
+
+import pytest
+from datetime import datetime, timezone
+
+from dagster import AssetCheckKey, AssetKey, DagsterInstance, build_schedule_context
+
+from pod_pipeline.tools.benchmarks.reprice import move_costs, run_repricing, seed
+from pod_pipeline.definitions import build_definitions
+from pod_pipeline.defs.runs import DRY_RUN_TAG, REPRICE_TAG
+from pod_pipeline.pricing.price_sheet import write_price_sheets
+from pod_pipeline.defs.repricing.triggers import range_requests
+
+ARTWORKS = 240
+
+
+def test_range_requests_cover_every_key_once_with_run_keys():
+    keys = [f"a{i:03d}" for i in range(25)]
+    requests = range_requests(keys, "reprice-x", dry_run=False, size=10)
+    assert [(r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"])
+            for r in requests] == [("a000", "a009"), ("a010", "a019"), ("a020", "a024")]
+    assert [r.run_key for r in requests] == ["reprice-x:a000..a009", "reprice-x:a010..a019", "reprice-x:a020..a024"]
+    assert all(r.job_name == "reprice_prices" and r.tags[DRY_RUN_TAG] == "false" for r in requests)
+
+
+def test_schedule_requests_the_cost_refresh_with_a_run_key(pipeline_env):
+    defs = build_definitions(pipeline_env)
+    schedule = defs.resolve_schedule_def("reprice_schedule")
+    when = datetime(2026, 11, 30, 5, 0, tzinfo=timezone.utc)
+    with DagsterInstance.ephemeral() as instance:
+        requests = list(schedule.evaluate_tick(build_schedule_context(instance=instance,
+                                                                      scheduled_execution_time=when)).run_requests)
+    assert schedule.job_name == "reprice_catalog"
+    assert [(r.run_key, r.tags[REPRICE_TAG], r.tags[DRY_RUN_TAG]) for r in requests] == [
+        ("reprice-2026-11-30T0500", "reprice-2026-11-30T0500", "false")]
+
+
+@pytest.fixture
+def repricing(pipeline_env, gelato_sandbox, tmp_path):
+    (tmp_path / "dagster").mkdir()
+    defs = build_definitions(pipeline_env)
+    instance = DagsterInstance.local_temp(str(tmp_path / "dagster"))
+    keys, variants = seed(defs, instance, ARTWORKS)
+    first = run_repricing(defs, instance)
+    return defs, instance, keys, first
+
+
+def latest_report(instance):
+    """A range run's report: one observation of `prices` for the whole range."""
+    return instance.fetch_observations(AssetKey("prices"), limit=1).records[0].asset_observation.metadata
+
+
+def test_repricing_a_few_hundred_artworks_in_one_range_run(repricing, gelato_sandbox, tmp_path):
+    defs, instance, keys, first = repricing
+    assert first["range_runs"] == 1 and first["rows_written"] > 0
+    db = defs.resources["catalog"].open()
+    before = db.current_prices(keys).set_index(["artwork_id", "template_variant_id", "country"])["price"]
+
+    # nothing moved: nothing written, no drift
+    unchanged = run_repricing(defs, instance)
+    assert unchanged["rows_written"] == 0
+    assert latest_report(instance)["rows_changed"].value == 0
+    figures = instance.get_latest_materialization_event(AssetKey("prices")).asset_materialization.metadata
+    assert figures["rows_written"].value == 0 and "drift" not in figures  # small figures per partition
+
+    # Gelato raises 10% of its costs: only those rows change, all upwards, said why
+    gelato_sandbox.reset_calls()
+    moved_keys = move_costs(gelato_sandbox, defs)
+    moved = run_repricing(defs, instance)
+    calls = gelato_sandbox.call_counts()
+    assert calls["GET /v3/products/{productUid}/prices"] == 45  # once per unique (product, country, currency)
+    metadata = latest_report(instance)
+    assert metadata["rows_changed"].value > 0 and metadata["prices_down"].value == 0
+    assert moved["rows_written"] >= metadata["rows_changed"].value
+    drift = metadata["drift"].value.records
+    assert drift and all(r.data["reason"] == "cost moved" for r in drift)
+    assert Path(metadata["drift_csv"].value).exists()
+    after = db.current_prices(keys).set_index(["artwork_id", "template_variant_id", "country"])["price"]
+    changed = (before != after.reindex(before.index))
+    assert 0 < changed.mean() < 0.5 and moved_keys == 5
+
+    # every artwork's checks ran on the range and passed
+    for check in ("every_variant_priced", "prices_keep_margin_and_profit", "prices_follow_rounding"):
+        record = instance.event_log_storage.get_asset_check_execution_history(
+            AssetCheckKey(AssetKey("prices"), check), limit=1)[0]
+        assert record.status.value == "SUCCEEDED", check
+
+    sheets = write_price_sheets(db, "store-1", tmp_path / "sheets")
+    assert sorted(p.name for p, _ in sheets) == ["prices-store-1-EUR.csv", "prices-store-1-GBP.csv",
+                                                 "prices-store-1-USD.csv"]
+    assert sum(rows for _, rows in sheets) == len(after)
+
+
+def test_a_dry_run_reports_drift_and_writes_nothing(repricing, gelato_sandbox):
+    defs, instance, keys, _ = repricing
+    db = defs.resources["catalog"].open()
+    before = db.current_prices(keys)
+    last = instance.get_latest_materialization_event(AssetKey("prices")).run_id
+    move_costs(gelato_sandbox, defs)
+    dry = run_repricing(defs, instance, tags={DRY_RUN_TAG: "true"})
+    assert dry["range_runs"] == 1 and dry["rows_written"] == 0
+    assert db.current_prices(keys).equals(before)
+    assert instance.get_latest_materialization_event(AssetKey("prices")).run_id == last
+    metadata = latest_report(instance)
+    assert metadata["dry_run"].value is True and metadata["rows_changed"].value > 0
