@@ -9,6 +9,7 @@ from typing import Mapping
 
 from dagster import Definitions
 
+from pod_pipeline.defs.automation import time_driven_sensor
 from pod_pipeline.defs.environment import build_resources
 from pod_pipeline.defs.gelato_cache import definitions as gelato_cache
 from pod_pipeline.defs.operations import definitions as operations
@@ -29,7 +30,7 @@ def build_definitions(env: Mapping[str, str] = os.environ) -> Definitions:
         publishing.build(),
         repricing.build(env),
         operations.build(),
-        Definitions(loggers={"console": pod_logger}, resources=build_resources(env)),
+        Definitions(sensors=[time_driven_sensor], loggers={"console": pod_logger}, resources=build_resources(env)),
     )
 
 

@@ -9,6 +9,7 @@ from dagster import AssetExecutionContext, Backoff, Jitter, RetryPolicy, asset
 
 from pod_pipeline.gelato.errors import GelatoAuthError, GelatoClientError
 from pod_pipeline.gelato.models import Template
+from pod_pipeline.defs.automation import NIGHTLY_FRESHNESS, nightly
 from pod_pipeline.defs.gelato_resource import GelatoResource
 from pod_pipeline.defs.runs import GELATO_POOL
 from pod_pipeline.defs.resources import SettingsResource
@@ -18,7 +19,8 @@ PRICE_READS_AT_ONCE = 4  # price reads in flight during a cache refresh
 gelato_retry = RetryPolicy(max_retries=3, delay=5, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS)
 
 
-@asset(group_name="gelato", kinds={"gelato"}, pool=GELATO_POOL, retry_policy=gelato_retry)
+@asset(group_name="gelato", kinds={"gelato"}, pool=GELATO_POOL, retry_policy=gelato_retry,
+       automation_condition=nightly(), freshness_policy=NIGHTLY_FRESHNESS)
 def templates(context: AssetExecutionContext, gelato: GelatoResource, settings: SettingsResource) -> dict[str, Template]:
     """The Gelato templates every artwork is published to, fetched from Gelato's template API.
 
@@ -72,7 +74,8 @@ def unit_cost_row(context: AssetExecutionContext, client, uid: str, country: str
             "unit_cost": Decimal(cost) if cost is not None else None, "sold": cost is not None, "basis": basis}
 
 
-@asset(group_name="gelato", kinds={"gelato", "pandas"}, pool=GELATO_POOL, retry_policy=gelato_retry)
+@asset(group_name="gelato", kinds={"gelato", "pandas"}, pool=GELATO_POOL, retry_policy=gelato_retry,
+       automation_condition=nightly(), freshness_policy=NIGHTLY_FRESHNESS)
 def base_costs(context: AssetExecutionContext, templates: dict[str, Template], gelato: GelatoResource,
                settings: SettingsResource) -> pd.DataFrame:
     """Gelato's unit cost (the quantity-1 price) per product × country × currency.

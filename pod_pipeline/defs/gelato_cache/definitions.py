@@ -1,11 +1,11 @@
-"""The Gelato cache's wiring: `templates` and `base_costs`, their job and nightly schedule."""
+"""The Gelato cache's wiring: `templates` and `base_costs` (refreshed nightly by their automation
+condition) and the job the sensors launch when the cache is empty."""
 
 from dagster import Definitions, load_assets_from_modules
 
 from pod_pipeline.defs.gelato_cache import assets
-from pod_pipeline.defs.gelato_cache.jobs import refresh_gelato_cache_daily, refresh_gelato_cache_job
+from pod_pipeline.defs.gelato_cache.jobs import refresh_gelato_cache_job
 
 
 def build() -> Definitions:
-    return Definitions(assets=load_assets_from_modules([assets]), jobs=[refresh_gelato_cache_job],
-                       schedules=[refresh_gelato_cache_daily])
+    return Definitions(assets=load_assets_from_modules([assets]), jobs=[refresh_gelato_cache_job])

@@ -1,6 +1,7 @@
-"""Refreshing the Gelato cache: the job, and the nightly schedule that runs it."""
+"""Refreshing the Gelato cache by hand or when it is empty (the upload and status sensors ask
+for it); the nightly refresh is the assets' own automation condition (`defs/automation.py`)."""
 
-from dagster import AssetSelection, DefaultScheduleStatus, ScheduleDefinition, define_asset_job, in_process_executor
+from dagster import AssetSelection, define_asset_job, in_process_executor
 
 from pod_pipeline.defs.runs import MODE_TAGS
 from pod_pipeline.observability import RUN_LOGGER_CONFIG, report_step_failure
@@ -13,11 +14,4 @@ refresh_gelato_cache_job = define_asset_job(
     executor_def=in_process_executor,
     tags=MODE_TAGS,
     description="Fetch the configured Gelato templates and their unit costs.",
-)
-
-refresh_gelato_cache_daily = ScheduleDefinition(
-    job=refresh_gelato_cache_job,
-    cron_schedule="0 4 * * *",
-    default_status=DefaultScheduleStatus.RUNNING,
-    description="Refresh Gelato templates and unit costs every night.",
 )

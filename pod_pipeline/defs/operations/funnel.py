@@ -16,6 +16,7 @@ from dagster import (
 )
 from pydantic import Field
 
+from pod_pipeline.defs.automation import HOURLY_FRESHNESS, hourly, with_its_asset
 from pod_pipeline.catalog.funnel import FUNNEL_STAGES, FunnelDay
 from pod_pipeline.catalog.rows import now
 from pod_pipeline.catalog.funnel_chart import render_funnel_chart
@@ -71,7 +72,7 @@ def chart_markdown(png: bytes) -> MetadataValue:
     return MetadataValue.md(f"![upload funnel](data:image/png;base64,{base64.b64encode(png).decode('ascii')})")
 
 
-@asset(group_name="operations", kinds={"pandas"})
+@asset(group_name="operations", kinds={"pandas"}, automation_condition=hourly(), freshness_policy=HOURLY_FRESHNESS)
 def funnel(context: AssetExecutionContext, config: FunnelConfig, catalog: CatalogResource) -> pd.DataFrame:
     """How far recent uploads got: uploads → printable → copy written → priced → published →
     live, per upload day (UTC), over the last 30 days (config `days`), read from the catalog.
@@ -82,7 +83,7 @@ def funnel(context: AssetExecutionContext, config: FunnelConfig, catalog: Catalo
     it has retail prices; **published** — a product was created in Gelato; **live** — a product
     is active in the store now (Gelato active, the marketplace listing id, every variant
     connected). The metadata plots each count and conversion over time; the chart shows the
-    funnel and uploads vs live per day. Refreshed hourly (`funnel_schedule`)."""
+    funnel and uploads vs live per day. Refreshed hourly by declarative automation (`time_driven_assets`)."""
     first, last = window_days(now().date(), config.days)
     rows = catalog.open().funnel_counts(datetime.combine(first, time(0), tzinfo=timezone.utc))
     frame = daily_frame(rows, first, last)
@@ -102,7 +103,7 @@ def funnel(context: AssetExecutionContext, config: FunnelConfig, catalog: Catalo
     return frame
 
 
-@asset_check(asset=funnel)
+@asset_check(asset=funnel, automation_condition=with_its_asset())
 def funnel_has_no_stuck_artworks(config: StuckArtworksConfig, catalog: CatalogResource) -> AssetCheckResult:
     """No artwork sits in `processing` or `publishing` without any change for longer than an hour
     (configurable): that means a run died without its failure hook, or the status sensor is not

@@ -1,27 +1,22 @@
-"""The hourly funnel refresh: the schedule's job runs the asset and its stuck-artwork check, and
-the module loads the way definitions.py loads the others."""
+"""The hourly funnel run as the automation sensor launches it (the asset and its check in one
+run of the implicit asset job), with the module loading the way definitions.py loads it."""
 
 from dagster import DagsterInstance, Definitions, load_asset_checks_from_modules, load_assets_from_modules
 
-from pod_pipeline.defs.operations import funnel as funnel_module
 from pod_pipeline.catalog.rows import now
 from pod_pipeline.catalog.sqlite import SqliteCatalog
+from pod_pipeline.defs.operations import funnel as funnel_module
 from pod_pipeline.defs.resources import CatalogResource
-from pod_pipeline.defs.operations.jobs import funnel_schedule, refresh_funnel_job
 from pod_pipeline_tests.catalog.funnel_seed import add_artwork
 
 
-def test_the_hourly_schedule_refreshes_the_funnel_and_runs_its_check(tmp_path):
+def test_one_run_refreshes_the_funnel_and_runs_its_check(tmp_path):
     db = SqliteCatalog(tmp_path / "catalog.db")
     add_artwork(db, "art-1", "processing", now())
     defs = Definitions(assets=load_assets_from_modules([funnel_module]),
                        asset_checks=load_asset_checks_from_modules([funnel_module]),
-                       jobs=[refresh_funnel_job], schedules=[funnel_schedule],
                        resources={"catalog": CatalogResource(url=f"sqlite:///{db.path}")})
-    assert funnel_schedule.cron_schedule == "0 * * * *" and funnel_schedule.job_name == "refresh_funnel"
-    assert defs.resolve_schedule_def("funnel_schedule").job_name == "refresh_funnel"
-
-    result = defs.resolve_job_def("refresh_funnel").execute_in_process(instance=DagsterInstance.ephemeral())
+    result = defs.resolve_implicit_global_asset_job_def().execute_in_process(instance=DagsterInstance.ephemeral())
     [materialization] = result.asset_materializations_for_node("funnel")
     assert materialization.metadata["uploads"].value == 1
     [evaluation] = result.get_asset_check_evaluations()
