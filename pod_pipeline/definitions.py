@@ -24,13 +24,15 @@ def build_definitions(env: Mapping[str, str] = os.environ) -> Definitions:
     init_sentry(env)  # a no-op without SENTRY_DSN; runs in code servers and run workers
     if env.get("POD_LOG_FORMAT"):  # module logs (the sensors' following, publishing) in the code server
         configure_process_logging(env, logger_name="pod_pipeline")
-    logging.getLogger(__name__).info("pod_pipeline mode: %s", current_mode(env).description)
+    mode = current_mode(env)
+    logging.getLogger(__name__).info("pod_pipeline mode: %s", mode.description)
+    resources = build_resources(env)  # every setting is read here, from `env`, and only here
     return Definitions.merge(
-        gelato_cache.build(),
-        publishing.build(),
-        repricing.build(env),
+        gelato_cache.build(mode.name),
+        publishing.build(mode.name),
+        repricing.build(mode.name, resources["settings"]),
         operations.build(),
-        Definitions(sensors=[time_driven_sensor], loggers={"console": pod_logger}, resources=build_resources(env)),
+        Definitions(sensors=[time_driven_sensor(mode.name)], loggers={"console": pod_logger}, resources=resources),
     )
 
 

@@ -9,6 +9,7 @@ logger (an automation run takes no run config); their events reach the UI all th
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 
 from dagster import (
@@ -19,7 +20,7 @@ from dagster import (
     FreshnessPolicy,
 )
 
-from pod_pipeline.defs.runs import MODE_TAGS
+from pod_pipeline.defs.runs import mode_tags
 
 NIGHTLY_CRON = "0 4 * * *"  # after Gelato's nightly cost changes, before sellers' mornings (UTC)
 HOURLY_CRON = "0 * * * *"
@@ -44,12 +45,14 @@ def with_its_asset() -> AutomationCondition:
 
 TIME_DRIVEN = AssetSelection.assets("templates", "base_costs", "funnel")
 
-time_driven_sensor = AutomationConditionSensorDefinition(
-    "time_driven_assets",
-    target=TIME_DRIVEN,
-    run_tags=MODE_TAGS,
-    default_status=DefaultSensorStatus.RUNNING,
-    minimum_interval_seconds=60,
-    description="Refreshes the Gelato cache nightly (04:00 UTC) and the upload funnel hourly, as their "
-    "automation conditions say.",
-)
+@functools.cache
+def time_driven_sensor(mode: str) -> AutomationConditionSensorDefinition:
+    return AutomationConditionSensorDefinition(
+        "time_driven_assets",
+        target=TIME_DRIVEN,
+        run_tags=mode_tags(mode),
+        default_status=DefaultSensorStatus.RUNNING,
+        minimum_interval_seconds=60,
+        description="Refreshes the Gelato cache nightly (04:00 UTC) and the upload funnel hourly, as their "
+        "automation conditions say.",
+    )

@@ -13,7 +13,16 @@ from dagster import EnvVar
 
 from pod_pipeline.defs.gelato_resource import GelatoResource
 from pod_pipeline.defs.io_manager import PodIOManager
-from pod_pipeline.defs.resources import CatalogResource, CopywriterResource, SettingsResource, StorageResource
+from pod_pipeline.defs.resources import (
+    CatalogResource,
+    CopywriterResource,
+    SettingsResource,
+    LocalStorageResource,
+    StorageResource,
+    SupabaseStorageResource,
+    UploadBatchingResource,
+)
+from pod_pipeline.defs.runs import MAX_BATCH_SIZE
 from pod_pipeline.ratelimit import ANTHROPIC, GELATO
 from pod_pipeline.settings.mode import (
     DEMO,
@@ -63,13 +72,12 @@ def storage_resource(env: Mapping[str, str]) -> StorageResource:
     if kind not in STORAGE_KINDS:
         raise ConfigurationError(f"POD_STORAGE must be one of {', '.join(STORAGE_KINDS)}, not {kind!r}")
     if kind == "local":
-        return StorageResource(kind="local", local_root=env.get("POD_BUCKET_DIR", ".pod/bucket"),
+        return LocalStorageResource(local_root=env.get("POD_BUCKET_DIR", ".pod/bucket"),
                                public_base_url=env.get("POD_BUCKET_URL") or None)
     problems = _problems_for_supabase(env)
     if problems:
         raise ConfigurationError("POD_STORAGE=supabase: " + "; ".join(problems))
-    return StorageResource(
-        kind="supabase",
+    return SupabaseStorageResource(
         supabase_url=env["SUPABASE_URL"],
         service_role_key=secret(env, "SUPABASE_SERVICE_ROLE_KEY"),
         bucket=env.get("SUPABASE_BUCKET", "artwork"),
@@ -157,6 +165,22 @@ def gelato_rate_limit(env: Mapping[str, str]) -> dict[str, Any]:
     return {"rate_per_second": limit[0], "rate_burst": limit[1], "rate_limit_url": catalog_resource(env).url}
 
 
+def _whole(env: Mapping[str, str], name: str, default: int, maximum: int, what: str) -> int:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or not 1 <= int(text) <= maximum:
+        raise ConfigurationError(f"{name} must be a whole number from 1 to {maximum} ({what}), not {text!r}")
+    return int(text)
+
+
+def batching_resource(env: Mapping[str, str]) -> UploadBatchingResource:
+    return UploadBatchingResource(
+        uploads_per_tick=_whole(env, "POD_SENSOR_MAX_UPLOADS", 50, 10_000, "uploads per sensor tick"),
+        batch_size=_whole(env, "POD_BATCH_SIZE", 25, MAX_BATCH_SIZE, "new artworks per publishing run"),
+    )
+
+
 def build_resources(env: Mapping[str, str] = os.environ) -> dict:
     mode = current_mode(env)
     common = {
@@ -164,6 +188,7 @@ def build_resources(env: Mapping[str, str] = os.environ) -> dict:
         "storage": storage_resource(env),
         "catalog": catalog_resource(env),
         "copywriter": copywriter_resource(env, mode.name),
+        "batching": batching_resource(env),
         "io_manager": PodIOManager(),
     }
     if mode.name == DEMO:

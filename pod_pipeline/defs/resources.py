@@ -6,12 +6,14 @@ from __future__ import annotations
 import functools
 import logging
 from pathlib import Path
+from typing import ClassVar
 
 from dagster import ConfigurableResource, EnvVar
 from pydantic import Field
 
 from pod_pipeline.catalog.base import Catalog
 from pod_pipeline.catalog.sqlite import SqliteCatalog
+from pod_pipeline.defs.runs import MAX_BATCH_SIZE
 from pod_pipeline.listing.copywriter import Copywriter
 from pod_pipeline.listing.offline import OfflineCopywriter
 from pod_pipeline.ratelimit import ANTHROPIC, Limit, RateLimiter, limiter_for
@@ -37,29 +39,55 @@ class SettingsResource(ConfigurableResource):
         return load_settings(self.path)
 
 
-class StorageResource(ConfigurableResource):
-    """Where uploads live. `local`: a folder laid out like the Supabase bucket; `supabase`: the
-    Storage bucket, new uploads found through `storage.objects` on the direct connection."""
+class UploadBatchingResource(ConfigurableResource):
+    """How the upload sensor cuts new uploads into runs: bounded work per tick (far from the
+    60 s tick timeout on a bulk upload of thousands), and new artworks per range run (a run
+    costs about a second of Dagster bookkeeping before any work)."""
 
-    kind: str = Field(default="local", description="local (embedded) or supabase (production).")
-    local_root: str = Field(default=".pod/bucket", description="Folder of the local bucket.")
-    public_base_url: str | None = Field(default=None, description="URL the local bucket is served at.")
-    supabase_url: str | None = Field(default=None, description="SUPABASE_URL.")
-    service_role_key: str | None = Field(default=None, description="SUPABASE_SERVICE_ROLE_KEY (from the env).")
-    bucket: str = Field(default="artwork", description="Storage bucket artists upload to.")
+    uploads_per_tick: int = Field(default=50, ge=1, description="Uploads handled per sensor tick (POD_SENSOR_MAX_UPLOADS).")
+    batch_size: int = Field(default=25, ge=1, le=MAX_BATCH_SIZE,
+                            description="New artworks per publishing run (POD_BATCH_SIZE; 1 = a run per artwork).")
+
+
+class StorageResource(ConfigurableResource):
+    """Where uploads live. Assets and sensors ask for this; the environment binds one of the two
+    kinds below, so the UI's resource page and the Launchpad show only the fields that apply."""
+
+    kind: ClassVar[str] = ""
+
+    def open(self) -> ArtworkStorage:
+        raise NotImplementedError(f"{type(self).__name__} is abstract: use LocalStorageResource or "
+                                  "SupabaseStorageResource (POD_STORAGE)")
+
+
+class LocalStorageResource(StorageResource):
+    """A folder laid out like the Supabase bucket (`<owner>/<file>`), served at `public_base_url`."""
+
+    kind: ClassVar[str] = "local"
+    local_root: str = Field(default=".pod/bucket", description="Folder of the local bucket (POD_BUCKET_DIR).")
+    public_base_url: str | None = Field(default=None, description="URL the local bucket is served at (POD_BUCKET_URL).")
+
+    def open(self) -> ArtworkStorage:
+        return LocalFolderStorage(self.local_root, self.public_base_url)
+
+
+class SupabaseStorageResource(StorageResource):
+    """The Supabase Storage bucket artists upload to; new uploads found through `storage.objects`
+    on the direct database connection."""
+
+    kind: ClassVar[str] = "supabase"
+    supabase_url: str = Field(description="SUPABASE_URL.")
+    service_role_key: str = Field(description="SUPABASE_SERVICE_ROLE_KEY (held by variable name).")
+    bucket: str = Field(default="artwork", description="Storage bucket artists upload to (SUPABASE_BUCKET).")
     database_url: str | None = Field(default=None, description="SUPABASE_DB_URL, for the upload cursor.")
     signed_url_seconds: int = Field(default=6 * 3600, description="Life of the print-file URLs Gelato fetches.")
 
     def open(self) -> ArtworkStorage:
-        if self.kind == "local":
-            return LocalFolderStorage(self.local_root, self.public_base_url)
-        if self.kind == "supabase":
-            from pod_pipeline.storage.supabase import SupabaseStorage
+        from pod_pipeline.storage.supabase import SupabaseStorage
 
-            return SupabaseStorage(supabase_url=self.supabase_url, service_role_key=plain(self.service_role_key),
-                                   bucket=self.bucket, database_url=plain(self.database_url),
-                                   signed_url_seconds=self.signed_url_seconds)
-        raise ValueError(f"storage kind {self.kind!r} is unknown (POD_STORAGE)")
+        return SupabaseStorage(supabase_url=self.supabase_url, service_role_key=plain(self.service_role_key),
+                               bucket=self.bucket, database_url=plain(self.database_url),
+                               signed_url_seconds=self.signed_url_seconds)
 
 
 class CatalogResource(ConfigurableResource):

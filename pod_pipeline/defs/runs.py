@@ -6,12 +6,16 @@ tens of thousands of artworks × dozens of variants would break Dagster's partit
 
 from dagster import DynamicPartitionsDefinition
 
-from pod_pipeline.settings.mode import current_mode
-
 artworks_partitions = DynamicPartitionsDefinition(name="artworks")
 
-# The mode shows on every run in the UI, so nobody mistakes a sandbox run for a real one.
-MODE_TAGS = {"pod/mode": current_mode().name}
+MODE_TAG = "pod/mode"
+
+
+def mode_tags(mode: str) -> dict[str, str]:
+    """The mode shows on every run in the UI, so nobody mistakes a sandbox run for a real one.
+    Jobs and sensors are built per mode (`build_definitions(env)`), never from the process's
+    own environment, so a code location built for another environment tags its runs truly."""
+    return {MODE_TAG: mode}
 
 # Run tags the upload sensor sets; `artworks` falls back to the catalog when re-run from the UI.
 UPLOAD_PATH_TAG = "pod/upload_path"

@@ -7,5 +7,5 @@ from pod_pipeline.defs.gelato_cache import assets
 from pod_pipeline.defs.gelato_cache.jobs import refresh_gelato_cache_job
 
 
-def build() -> Definitions:
-    return Definitions(assets=load_assets_from_modules([assets]), jobs=[refresh_gelato_cache_job])
+def build(mode: str) -> Definitions:
+    return Definitions(assets=load_assets_from_modules([assets]), jobs=[refresh_gelato_cache_job(mode)])

@@ -9,6 +9,6 @@ from pod_pipeline.defs.publishing.status_sensor import product_status_sensor
 from pod_pipeline.defs.publishing.upload_sensor import upload_sensor
 
 
-def build() -> Definitions:
+def build(mode: str) -> Definitions:
     return Definitions(assets=load_assets_from_modules([artworks, variants, listing, prices, published_products]),
-                       jobs=[publish_artwork_job], sensors=[upload_sensor, product_status_sensor])
+                       jobs=[publish_artwork_job(mode)], sensors=[upload_sensor(mode), product_status_sensor(mode)])

@@ -1,11 +1,14 @@
 """The publish job: one artwork (its partition) or a batch of new ones (a range run)."""
 
+import functools
+
 from dagster import AssetSelection, define_asset_job, in_process_executor
 
 from pod_pipeline.defs.publishing.hooks import record_artwork_failure
-from pod_pipeline.defs.runs import MODE_TAGS
+from pod_pipeline.defs.runs import mode_tags
 from pod_pipeline.observability import RUN_LOGGER_CONFIG, report_step_failure
 
+PUBLISH_ARTWORK = "publish_artwork"
 PER_ARTWORK_ASSETS = AssetSelection.assets("artworks", "variants", "listing", "prices", "published_products")
 
 # `prices` allows 10,000 artworks per run (re-pricing) and the other per-artwork assets a batch
@@ -14,13 +17,15 @@ PER_ARTWORK_ASSETS = AssetSelection.assets("artworks", "variants", "listing", "p
 # pyproject.toml; library code sets no warning filters).
 # API-bound work: in-process, because a process per step costs more than the step itself. A run
 # covers one artwork or a batch of new ones (a range run; `batch.py` isolates each artwork).
-publish_artwork_job = define_asset_job(
-    name="publish_artwork",
-    selection=PER_ARTWORK_ASSETS,
-    executor_def=in_process_executor,
-    hooks={record_artwork_failure, report_step_failure},
-    config=RUN_LOGGER_CONFIG,
-    tags=MODE_TAGS,
-    description="Turn uploaded artworks (one, or a batch of new ones as a range run) into live store "
-    "products: validate, fit, copy, price, publish; each artwork stops on its own.",
-)
+@functools.cache
+def publish_artwork_job(mode: str):
+    return define_asset_job(
+        name=PUBLISH_ARTWORK,
+        selection=PER_ARTWORK_ASSETS,
+        executor_def=in_process_executor,
+        hooks={record_artwork_failure, report_step_failure},
+        config=RUN_LOGGER_CONFIG,
+        tags=mode_tags(mode),
+        description="Turn uploaded artworks (one, or a batch of new ones as a range run) into live store "
+        "products: validate, fit, copy, price, publish; each artwork stops on its own.",
+    )

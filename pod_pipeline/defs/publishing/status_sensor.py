@@ -6,6 +6,7 @@ cursor: any tick on any daemon picks up exactly where the last stopped, and a pr
 check failed is simply due again.
 """
 
+import functools
 import time
 
 import pandas as pd
@@ -23,7 +24,7 @@ from dagster import (
 
 from pod_pipeline.publishing.following import Follower, FollowReport
 from pod_pipeline.defs.gelato_resource import GelatoResource
-from pod_pipeline.defs.gelato_cache.jobs import refresh_gelato_cache_job
+from pod_pipeline.defs.gelato_cache.jobs import REFRESH_GELATO_CACHE, refresh_gelato_cache_job
 from pod_pipeline.observability.sentry import report_errors
 from pod_pipeline.defs.resources import CatalogResource, SettingsResource
 from pod_pipeline.defs.ui_metadata import table
@@ -54,17 +55,29 @@ def observations(report: FollowReport) -> list[AssetObservation]:
     return events
 
 
-@sensor(
-    jobs=[refresh_gelato_cache_job],
-    minimum_interval_seconds=15,
-    default_status=DefaultSensorStatus.RUNNING,
-    description="Follows created products until live or failed: stored Gelato webhook events first "
-    "(each product re-fetched), then polling with exponential backoff. Writes each transition to the "
-    "catalog and observes it on the artwork's published_products partition; marks stalled products; "
-    "flags products for republishing when Gelato deletes them or changes their template.",
-)
-def product_status_sensor(context: SensorEvaluationContext, gelato: GelatoResource, catalog: CatalogResource,
-                          settings: SettingsResource) -> SensorResult | SkipReason:
+@functools.cache
+def product_status_sensor(mode: str):
+    """The sensor, targeting this mode's cache refresh job (one object per mode)."""
+
+    @sensor(
+        name="product_status_sensor",
+        jobs=[refresh_gelato_cache_job(mode)],
+        minimum_interval_seconds=15,
+        default_status=DefaultSensorStatus.RUNNING,
+        description="Follows created products until live or failed: stored Gelato webhook events first "
+        "(each product re-fetched), then polling with exponential backoff. Writes each transition to the "
+        "catalog and observes it on the artwork's published_products partition; marks stalled products; "
+        "flags products for republishing when Gelato deletes them or changes their template.",
+    )
+    def _product_status_sensor(context: SensorEvaluationContext, gelato: GelatoResource, catalog: CatalogResource,
+                               settings: SettingsResource) -> SensorResult | SkipReason:
+        return follow_products(context, gelato, catalog, settings)
+
+    return _product_status_sensor
+
+
+def follow_products(context: SensorEvaluationContext, gelato: GelatoResource, catalog: CatalogResource,
+                    settings: SettingsResource) -> SensorResult | SkipReason:
     seller = settings.load()
 
     def template_titles() -> dict[str, str]:
@@ -87,7 +100,7 @@ def product_status_sensor(context: SensorEvaluationContext, gelato: GelatoResour
     if report.templates_changed:
         # The cached templates are stale; one refresh per minute at most, however many events.
         runs.append(RunRequest(run_key=f"template-change-{int(time.time() // 60)}",
-                               job_name=refresh_gelato_cache_job.name))
+                               job_name=REFRESH_GELATO_CACHE))
     events = observations(report)
     if not events and not runs:
         return SkipReason(summary)

@@ -1,14 +1,14 @@
 """The upload sensor: new files in the bucket become artwork partitions and publishing runs.
 
-A burst of new uploads becomes *batches*: one range run per POD_BATCH_SIZE new partitions (they
+A burst of new uploads becomes *batches*: one range run per `batch_size` new partitions (they
 were added together, so they are contiguous in insertion order), because a run costs about a
 second of Dagster overhead before any work. Inside a batch each artwork is isolated (`batch.py`).
 A new version of an artwork already known (a re-upload) gets a run of its own, as does a
 lone new upload.
 """
 
+import functools
 import hashlib
-import os
 import time
 from dataclasses import replace
 
@@ -23,22 +23,12 @@ from dagster import (
 )
 
 from pod_pipeline.defs.dagster_private import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
-from pod_pipeline.defs.gelato_cache.jobs import refresh_gelato_cache_job
-from pod_pipeline.defs.publishing.jobs import publish_artwork_job
-
-from pod_pipeline.defs.runs import MAX_BATCH_SIZE, UPLOAD_PATH_TAG, UPLOAD_VERSION_TAG, artworks_partitions
+from pod_pipeline.defs.gelato_cache.jobs import REFRESH_GELATO_CACHE, refresh_gelato_cache_job
+from pod_pipeline.defs.publishing.jobs import PUBLISH_ARTWORK, publish_artwork_job
+from pod_pipeline.defs.runs import UPLOAD_PATH_TAG, UPLOAD_VERSION_TAG, artworks_partitions
 from pod_pipeline.storage.base import Upload, printable
 from pod_pipeline.observability import report_errors, with_run_logger
-from pod_pipeline.defs.resources import CatalogResource, StorageResource
-
-# Bounded work per tick keeps a bulk upload of thousands far from the 60 s tick timeout.
-MAX_UPLOADS_PER_TICK = int(os.environ.get("POD_SENSOR_MAX_UPLOADS", "50"))
-
-
-def batch_size() -> int:
-    """New artworks per batch run (POD_BATCH_SIZE, default 25, read each tick; 1 = a run per artwork)."""
-    return max(1, min(int(os.environ.get("POD_BATCH_SIZE", "25")), MAX_BATCH_SIZE))
-
+from pod_pipeline.defs.resources import CatalogResource, StorageResource, UploadBatchingResource
 
 BATCH_TAG = "pod/batch_size"
 CACHE_ASSETS = (AssetKey("templates"), AssetKey("base_costs"))
@@ -47,7 +37,7 @@ CACHE_ASSETS = (AssetKey("templates"), AssetKey("base_costs"))
 def single_run(upload: Upload) -> RunRequest:
     return RunRequest(
         run_key=upload.run_key,  # same upload version seen twice → one run
-        job_name=publish_artwork_job.name,
+        job_name=PUBLISH_ARTWORK,
         partition_key=upload.artwork_id,
         tags={UPLOAD_PATH_TAG: upload.path, UPLOAD_VERSION_TAG: upload.version},
     )
@@ -62,14 +52,14 @@ def batch_run(uploads: list[Upload]) -> RunRequest:
     versions = hashlib.sha256("\n".join(u.run_key for u in uploads).encode()).hexdigest()[:16]
     return RunRequest(
         run_key=f"batch:{first}..{last}@{versions}",
-        job_name=publish_artwork_job.name,
+        job_name=PUBLISH_ARTWORK,
         run_config=with_run_logger({"ops": {"artworks": {"config": {"paths": {u.artwork_id: u.path for u in uploads}}}}}),
         tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last,
               BATCH_TAG: str(len(uploads))},
     )
 
 
-def plan_runs(uploads: list[Upload], new_keys: list[str], size: int | None = None) -> list[RunRequest]:
+def plan_runs(uploads: list[Upload], new_keys: list[str], size: int) -> list[RunRequest]:
     """Batches of the uploads that start new partitions (in the order they are added), and a run
     of its own for each new version of a known artwork."""
     fresh = set(new_keys)
@@ -78,7 +68,6 @@ def plan_runs(uploads: list[Upload], new_keys: list[str], size: int | None = Non
         if upload.artwork_id in fresh:
             first_seen.setdefault(upload.artwork_id, upload)
     in_order = [first_seen[key] for key in new_keys]
-    size = size or batch_size()
     runs = [batch_run(in_order[i:i + size]) for i in range(0, len(in_order), size)]
     batched = {id(u) for u in in_order}
     runs += [single_run(upload) for upload in uploads if id(upload) not in batched]
@@ -97,24 +86,36 @@ def gelato_cache_missing(context: SensorEvaluationContext) -> bool:
     return any(context.instance.get_latest_materialization_event(key) is None for key in CACHE_ASSETS)
 
 
-@sensor(
-    jobs=[publish_artwork_job, refresh_gelato_cache_job],
-    minimum_interval_seconds=15,
-    default_status=DefaultSensorStatus.RUNNING,
-    description="Finds new or changed uploads in the artwork bucket (keyset cursor), adds one "
-    "partition per artwork and requests publishing runs: a burst of new artworks in batches "
-    "(range runs of POD_BATCH_SIZE, 25), a re-upload in a run of its own.",
-)
-def upload_sensor(context: SensorEvaluationContext, storage: StorageResource,
-                  catalog: CatalogResource) -> SensorResult | SkipReason:
+@functools.cache
+def upload_sensor(mode: str):
+    """The sensor, targeting this mode's jobs (one object per mode: features share them)."""
+
+    @sensor(
+        name="upload_sensor",
+        jobs=[publish_artwork_job(mode), refresh_gelato_cache_job(mode)],
+        minimum_interval_seconds=15,
+        default_status=DefaultSensorStatus.RUNNING,
+        description="Finds new or changed uploads in the artwork bucket (keyset cursor), adds one "
+        "partition per artwork and requests publishing runs: a burst of new artworks in batches "
+        "(range runs of POD_BATCH_SIZE, 25), a re-upload in a run of its own.",
+    )
+    def _upload_sensor(context: SensorEvaluationContext, storage: StorageResource, catalog: CatalogResource,
+                       batching: UploadBatchingResource) -> SensorResult | SkipReason:
+        return find_uploads(context, storage, catalog, batching)
+
+    return _upload_sensor
+
+
+def find_uploads(context: SensorEvaluationContext, storage: StorageResource, catalog: CatalogResource,
+                 batching: UploadBatchingResource) -> SensorResult | SkipReason:
     with report_errors(sensor="upload_sensor"):
         if gelato_cache_missing(context):
             # Artwork runs read the shared template/cost cache; fill it first, then come back.
             # The key changes every 5 minutes, so a failed bootstrap is retried but never stacked.
             window = int(time.time() // 300)
             return SensorResult(run_requests=[RunRequest(run_key=f"bootstrap-gelato-cache-{window}",
-                                                         job_name=refresh_gelato_cache_job.name)])
-        uploads, cursor = storage.open().scan(context.cursor, MAX_UPLOADS_PER_TICK)
+                                                         job_name=REFRESH_GELATO_CACHE)])
+        uploads, cursor = storage.open().scan(context.cursor, batching.uploads_per_tick)
         if not uploads:
             return SkipReason("no new uploads")
         # A bad object (no owner folder, a name that is not UTF-8, a link, a FIFO) is one refused
@@ -135,7 +136,7 @@ def upload_sensor(context: SensorEvaluationContext, storage: StorageResource,
         # version published in a batch has no run key of its own to deduplicate a re-delivery on.
         uploads = [u for u in uploads if u.artwork_id in fresh
                    or getattr(db.get_artwork(u.artwork_id), "version", None) != u.version]
-        runs = plan_runs(uploads, new_keys)
+        runs = plan_runs(uploads, new_keys, batching.batch_size)
         context.log.info(f"{len(uploads)} new upload versions, {len(new_keys)} new artworks, {len(runs)} runs")
         return SensorResult(
             run_requests=runs,

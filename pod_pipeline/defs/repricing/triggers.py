@@ -11,6 +11,8 @@ the UI takes the same path.
 
 from __future__ import annotations
 
+import functools
+
 from dagster import (
     DagsterRunStatus,
     DefaultScheduleStatus,
@@ -23,21 +25,21 @@ from dagster import (
     schedule,
 )
 
-from pod_pipeline.defs.repricing.jobs import reprice_catalog_job, reprice_prices_job
+from pod_pipeline.defs.dagster_private import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+from pod_pipeline.defs.repricing.jobs import REPRICE_PRICES, reprice_catalog_job, reprice_prices_job
+from pod_pipeline.defs.resources import SettingsResource
 from pod_pipeline.observability import with_run_logger
 from pod_pipeline.defs.runs import DRY_RUN_TAG, REPRICE_RUN_SIZE, REPRICE_TAG, artworks_partitions
-from pod_pipeline.settings import SettingsError, load_settings
+from pod_pipeline.settings import SettingsError
 
-RANGE_START_TAG = "dagster/asset_partition_range_start"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
 DEFAULT_CRON = "0 5 * * 1"
 
 
-def reprice_cron(settings_path: str | None) -> str:
-    """The cron from the settings file; the default when the file cannot be read (the code
+def reprice_cron(settings: SettingsResource) -> str:
+    """The cron from the seller's settings; the default when they cannot be read (the code
     location must still load so the UI can show what is wrong)."""
     try:
-        return load_settings(settings_path).pricing.repricing.schedule
+        return settings.load().pricing.repricing.schedule
     except SettingsError:
         return DEFAULT_CRON
 
@@ -48,35 +50,41 @@ def range_requests(keys: list[str], reprice_id: str, dry_run: bool, size: int = 
         chunk = keys[start:start + size]
         requests.append(RunRequest(
             run_key=f"{reprice_id}:{chunk[0]}..{chunk[-1]}",
-            job_name=reprice_prices_job.name,
+            job_name=REPRICE_PRICES,
             run_config=with_run_logger(),
-            tags={RANGE_START_TAG: chunk[0], RANGE_END_TAG: chunk[-1], REPRICE_TAG: reprice_id,
+            tags={ASSET_PARTITION_RANGE_START_TAG: chunk[0], ASSET_PARTITION_RANGE_END_TAG: chunk[-1], REPRICE_TAG: reprice_id,
                   DRY_RUN_TAG: str(dry_run).lower()},
         ))
     return requests
 
 
-def build_reprice_schedule(cron: str):
-    @schedule(job=reprice_catalog_job, cron_schedule=cron, default_status=DefaultScheduleStatus.RUNNING,
+@functools.cache
+def build_reprice_schedule(cron: str, mode: str):
+    @schedule(job=reprice_catalog_job(mode), cron_schedule=cron, default_status=DefaultScheduleStatus.RUNNING,
               description="Re-price the catalog: refresh Gelato's costs, then re-price every artwork "
               "(pricing.repricing in the settings: policy, schedule, dry_run).")
-    def reprice_schedule(context: ScheduleEvaluationContext):
-        seller = load_settings()
+    def reprice_schedule(context: ScheduleEvaluationContext, settings: SettingsResource):
+        seller = settings.load()
         reprice_id = f"reprice-{context.scheduled_execution_time:%Y-%m-%dT%H%M}"
         return RunRequest(run_key=reprice_id, run_config=with_run_logger(), tags={REPRICE_TAG: reprice_id,
                                                     DRY_RUN_TAG: str(seller.pricing.repricing.dry_run).lower()})
     return reprice_schedule
 
 
-@run_status_sensor(
-    run_status=DagsterRunStatus.SUCCESS,
-    monitored_jobs=[reprice_catalog_job],
-    request_job=reprice_prices_job,
-    default_status=DefaultSensorStatus.RUNNING,
-    description="After a successful cost refresh for re-pricing, requests range runs of `prices` over "
-    "every artwork (a few runs, not one per artwork).",
-)
-def reprice_after_cost_refresh(context: RunStatusSensorContext):
+@functools.cache
+def reprice_after_cost_refresh(mode: str):
+    return run_status_sensor(
+        name="reprice_after_cost_refresh",
+        run_status=DagsterRunStatus.SUCCESS,
+        monitored_jobs=[reprice_catalog_job(mode)],
+        request_job=reprice_prices_job(mode),
+        default_status=DefaultSensorStatus.RUNNING,
+        description="After a successful cost refresh for re-pricing, requests range runs of `prices` over "
+        "every artwork (a few runs, not one per artwork).",
+    )(fan_out)
+
+
+def fan_out(context: RunStatusSensorContext):
     refresh = context.dagster_run
     reprice_id = refresh.tags.get(REPRICE_TAG) or f"reprice-{refresh.run_id[:8]}"
     dry_run = refresh.tags.get(DRY_RUN_TAG, "false").lower() == "true"

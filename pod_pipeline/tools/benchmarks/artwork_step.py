@@ -20,7 +20,7 @@ import json, sys, time
 from pathlib import Path
 from dagster import DagsterInstance, materialize
 from pod_pipeline.defs.publishing.artworks import artworks
-from pod_pipeline.defs.resources import CatalogResource, SettingsResource, StorageResource
+from pod_pipeline.defs.resources import CatalogResource, SettingsResource, LocalStorageResource
 from pod_pipeline.tools.serving import BackgroundServer
 from pod_pipeline.storage.file_server import BUCKET_MOUNT, create_bucket_app
 bucket, path, key = sys.argv[1:4]
@@ -34,7 +34,7 @@ with DagsterInstance.ephemeral() as instance, BackgroundServer(create_bucket_app
     instance.add_dynamic_partitions("artworks", [key])
     started = time.perf_counter()
     result = materialize([artworks], partition_key=key, instance=instance, tags={"pod/upload_path": path},
-                         resources={"storage": StorageResource(local_root=bucket,
+                         resources={"storage": LocalStorageResource(local_root=bucket,
                                                                public_base_url=server.base_url + BUCKET_MOUNT),
                                     "settings": SettingsResource(),
                                     "catalog": CatalogResource(url=f"sqlite:///{bucket}/../catalog.db")})

@@ -22,7 +22,6 @@ them), sharing the concurrency so no more calls are in flight than the floor's.
 from __future__ import annotations
 
 import logging
-import os
 import resource
 import secrets
 import tempfile
@@ -30,7 +29,7 @@ import time
 import warnings
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import yaml
@@ -68,20 +67,6 @@ def bench_settings(folder: Path, create_concurrency: int, check_concurrency: int
     return path
 
 
-@contextmanager
-def batch_size_set(size: int):
-    """The upload sensor reads POD_BATCH_SIZE from this process's environment each tick."""
-    before = os.environ.get("POD_BATCH_SIZE")
-    os.environ["POD_BATCH_SIZE"] = str(size)
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop("POD_BATCH_SIZE", None)
-        else:
-            os.environ["POD_BATCH_SIZE"] = before
-
-
 def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
@@ -113,7 +98,7 @@ def run_pipeline(home: Path, files: list[Path], latency: float, concurrency: int
                "POD_BATCH_SIZE": str(batch_size),
                "POD_COPY_CACHE_DIR": str(home / "copy-cache"), "DAGSTER_HOME": str(home / "dagster")}
         defs = build_definitions(env)
-        with DagsterInstance.from_config(str(home / "dagster")) as instance, batch_size_set(batch_size), \
+        with DagsterInstance.from_config(str(home / "dagster")) as instance, \
                 RunWorkers(env, str(home / "dagster"), workers) as runners:
             uploads = SensorDriver(defs, instance, "upload_sensor", log_level="CRITICAL", workers=runners)
             statuses = SensorDriver(defs, instance, "product_status_sensor", log_level="CRITICAL", workers=runners)

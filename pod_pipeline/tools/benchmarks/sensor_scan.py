@@ -8,7 +8,7 @@ is timed the way production runs it: a fresh `SupabaseStorage` (connect, read th
 columns, run the keyset query, close). Also reported: the query alone on a warm connection
 (median of 5), an idle tick before the new uploads, Postgres's plan, and, unless turned off,
 the real `upload_sensor` evaluated against the same table until it has requested every upload
-(it takes at most POD_SENSOR_MAX_UPLOADS per tick).
+(it takes at most `uploads_per_tick`, POD_SENSOR_MAX_UPLOADS, per tick).
 
     measure_sensor_scan(existing=100_000, new=100)  # → {"existing", "new", "found", "tick_seconds", ...}
 """
@@ -96,20 +96,21 @@ def uploads_in(request) -> int:
 def _through_upload_sensor(database_url: str, cursor: str | None, expected: int) -> dict:
     from dagster import AssetMaterialization, DagsterInstance, SensorResult, build_sensor_context
 
-    from pod_pipeline.defs.resources import CatalogResource, StorageResource
     from pod_pipeline.defs.publishing.upload_sensor import upload_sensor
+    from pod_pipeline.defs.resources import CatalogResource, SupabaseStorageResource, UploadBatchingResource
 
-    resource = StorageResource(kind="supabase", supabase_url=UNUSED_SUPABASE_URL, service_role_key=UNUSED_KEY,
+    resource = SupabaseStorageResource(supabase_url=UNUSED_SUPABASE_URL, service_role_key=UNUSED_KEY,
                                bucket=BUCKET, database_url=database_url)
     ticks, requested, seconds = 0, 0, []
     with DagsterInstance.ephemeral() as instance, tempfile.TemporaryDirectory() as scratch:
-        resources = {"storage": resource, "catalog": CatalogResource(url=f"sqlite:///{scratch}/catalog.db")}
+        resources = {"storage": resource, "catalog": CatalogResource(url=f"sqlite:///{scratch}/catalog.db"),
+                     "batching": UploadBatchingResource()}
         for key in ("templates", "base_costs"):  # the Gelato cache exists: ticks go straight to uploads
             instance.report_runless_asset_event(AssetMaterialization(key))
         while ticks < expected + 2:
             context = build_sensor_context(instance=instance, cursor=cursor, resources=resources)
             started = time.perf_counter()
-            result = upload_sensor(context)
+            result = upload_sensor("demo")(context)
             seconds.append(time.perf_counter() - started)
             ticks += 1
             if not isinstance(result, SensorResult) or not result.run_requests:

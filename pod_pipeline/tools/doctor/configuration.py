@@ -7,7 +7,7 @@ import re
 from pod_pipeline.tools.doctor.context import DoctorContext
 from pod_pipeline.tools.doctor.report import Finding, fail, ok, skip, warn
 from pod_pipeline.defs.environment import ConfigurationError, catalog_resource, copywriter_resource, storage_resource
-from pod_pipeline.defs.environment import build_resources
+from pod_pipeline.defs.environment import batching_resource, build_resources
 from pod_pipeline.settings.mode import DEMO, current_mode
 from pod_pipeline.settings import SettingsError
 
@@ -41,9 +41,11 @@ def check_configuration(ctx: DoctorContext) -> Finding:
         except ConfigurationError as error:
             if str(error) not in problems:
                 problems.append(str(error))
-    max_uploads = env.get("POD_SENSOR_MAX_UPLOADS")
-    if max_uploads is not None and not (max_uploads.isdigit() and int(max_uploads) > 0):
-        problems.append("POD_SENSOR_MAX_UPLOADS must be a whole number above 0 (uploads per sensor tick)")
+    try:
+        batching_resource(env)
+    except ConfigurationError as error:
+        if str(error) not in problems:
+            problems.append(str(error))
     if problems:
         return fail("; ".join(problems), FIX_VARIABLES)
     catalog_kind = "SQLite" if parts["catalog"].url.startswith("sqlite") else "Postgres"

@@ -7,7 +7,7 @@ import pytest
 from pod_pipeline.defs.publishing.artworks import Artwork
 from pod_pipeline.defs.publishing.checks import listing_check, print_file_check, products_check, sharpness_check
 from pod_pipeline.listing.model import Listing
-from pod_pipeline.defs.resources import SettingsResource, StorageResource
+from pod_pipeline.defs.resources import LocalStorageResource, SettingsResource
 from pod_pipeline.tools.serving import BackgroundServer
 from pod_pipeline.storage.file_server import BUCKET_MOUNT, create_bucket_app
 
@@ -52,7 +52,7 @@ def test_print_file_check_fetches_the_url_gelato_will_fetch(tmp_path):
     (tmp_path / "u" / "a.png").write_bytes(b"png")
     (tmp_path / "u" / "a.txt").write_text("not an image")
     with BackgroundServer(create_bucket_app(tmp_path)) as server:
-        bucket = StorageResource(local_root=str(tmp_path), public_base_url=server.base_url + BUCKET_MOUNT).open()
+        bucket = LocalStorageResource(local_root=str(tmp_path), public_base_url=server.base_url + BUCKET_MOUNT).open()
         assert print_file_check({"a": artwork()}, bucket)[0].passed
         result, failing = print_file_check({"a": artwork(), "gone": artwork(print_path="u/gone.png"),
                                             "text": artwork(print_path="u/a.txt")}, bucket)
@@ -75,7 +75,7 @@ def test_print_file_check_wants_the_type_the_content_really_is(tmp_path):
     always_jpeg = Starlette(routes=[Route("/bucket/{path:path}", lambda request: Response(
         b"bytes", media_type="image/jpeg"))])
     with BackgroundServer(always_jpeg) as server:
-        bucket = StorageResource(local_root=str(tmp_path), public_base_url=server.base_url + BUCKET_MOUNT).open()
+        bucket = LocalStorageResource(local_root=str(tmp_path), public_base_url=server.base_url + BUCKET_MOUNT).open()
         result, failing = print_file_check({"png": artwork(print_path="u/print.png"),
                                             "jpg": artwork(print_path="u/print.jpg")}, bucket)
     assert sorted(failing) == ["png"] and "serves image/jpeg, but the file is image/png" in failing["png"]

@@ -2,9 +2,8 @@ import pytest
 from dagster import AssetMaterialization, DagsterInstance, SensorResult, SkipReason, build_sensor_context
 
 from pod_pipeline.catalog.rows import ArtworkRow
-from pod_pipeline.defs.resources import CatalogResource, StorageResource
-from pod_pipeline.defs.publishing import upload_sensor as uploads
 from pod_pipeline.defs.publishing.upload_sensor import upload_sensor
+from pod_pipeline.defs.resources import CatalogResource, LocalStorageResource, UploadBatchingResource
 
 
 @pytest.fixture
@@ -22,11 +21,11 @@ def catalog_of(bucket):
     return CatalogResource(url=f"sqlite:///{bucket.parent / (bucket.name + '-catalog.db')}")  # outside the bucket
 
 
-def tick(instance, bucket, cursor=None):
+def tick(instance, bucket, cursor=None, batching=UploadBatchingResource()):
     context = build_sensor_context(instance=instance, cursor=cursor,
-                                   resources={"storage": StorageResource(local_root=str(bucket)),
-                                              "catalog": catalog_of(bucket)})
-    return upload_sensor(context)
+                                   resources={"storage": LocalStorageResource(local_root=str(bucket)),
+                                              "catalog": catalog_of(bucket), "batching": batching})
+    return upload_sensor("demo")(context)
 
 
 def upload(bucket, name, data=b"png"):
@@ -69,7 +68,7 @@ def test_new_uploads_become_partitions_and_one_batch(instance, tmp_path):
     # Once the catalog has seen those versions, a re-delivery asks for nothing, and a new version
     # of one artwork gets a run of its own.
     catalog = catalog_of(tmp_path).open()
-    scanned, _ = StorageResource(local_root=str(tmp_path)).open().scan(None, 10)
+    scanned, _ = LocalStorageResource(local_root=str(tmp_path)).open().scan(None, 10)
     for found in scanned:
         catalog.upsert_artwork(ArtworkRow(id=found.artwork_id, user_id="user-1", path=found.path,
                                           version=found.version, size_bytes=found.size, status="published"))
@@ -80,24 +79,22 @@ def test_new_uploads_become_partitions_and_one_batch(instance, tmp_path):
     assert single.tags["pod/upload_path"] == "user-1/a.png" and single.partition_key in keys
 
 
-def test_a_burst_is_cut_into_batches_of_pod_batch_size(instance, tmp_path, monkeypatch):
+def test_a_burst_is_cut_into_batches_of_the_batch_size(instance, tmp_path):
     cache_ready(instance)
-    monkeypatch.setenv("POD_BATCH_SIZE", "2")
     for i in range(5):
         upload(tmp_path, f"art-{i}.png")
-    result = tick(instance, tmp_path)
+    result = tick(instance, tmp_path, batching=UploadBatchingResource(batch_size=2))
     sizes = [int(r.tags.get("pod/batch_size", 1)) for r in result.run_requests]
     assert sizes == [2, 2, 1] and result.run_requests[-1].partition_key is not None
 
 
-def test_work_per_tick_is_bounded(instance, tmp_path, monkeypatch):
+def test_work_per_tick_is_bounded(instance, tmp_path):
     cache_ready(instance)
-    monkeypatch.setattr(uploads, "MAX_UPLOADS_PER_TICK", 2)
     for i in range(5):
         upload(tmp_path, f"art-{i}.png")
     seen, cursor = [], None
     for _ in range(3):
-        result = tick(instance, tmp_path, cursor)
+        result = tick(instance, tmp_path, cursor, batching=UploadBatchingResource(uploads_per_tick=2))
         [batch] = result.run_requests
         paths = batch.run_config["ops"]["artworks"]["config"]["paths"] if batch.run_config else {batch.partition_key: 1}
         assert len(paths) <= 2

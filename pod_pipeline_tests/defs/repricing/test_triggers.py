@@ -4,6 +4,7 @@ in the catalog, with the drift report, dry runs, and "nothing changed writes not
 from pathlib import Path
 
 import pytest
+import yaml
 from datetime import datetime, timezone
 
 from dagster import AssetCheckKey, AssetKey, DagsterInstance, build_schedule_context
@@ -13,6 +14,7 @@ from pod_pipeline.definitions import build_definitions
 from pod_pipeline.defs.runs import DRY_RUN_TAG, REPRICE_TAG
 from pod_pipeline.pricing.price_sheet import write_price_sheets
 from pod_pipeline.defs.repricing.triggers import range_requests
+from pod_pipeline.settings.loading import DEFAULT_SETTINGS_PATH
 
 ARTWORKS = 240
 
@@ -26,16 +28,23 @@ def test_range_requests_cover_every_key_once_with_run_keys():
     assert all(r.job_name == "reprice_prices" and r.tags[DRY_RUN_TAG] == "false" for r in requests)
 
 
-def test_schedule_requests_the_cost_refresh_with_a_run_key(pipeline_env):
-    defs = build_definitions(pipeline_env)
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_schedule_requests_the_cost_refresh_with_a_run_key(pipeline_env, tmp_path, dry_run):
+    # Cron and dry run come from the settings of the environment the code location was built
+    # for (its settings resource), never from this process's own POD_SETTINGS.
+    settings = yaml.safe_load(DEFAULT_SETTINGS_PATH.read_text())
+    settings["pricing"]["repricing"] = {**settings["pricing"]["repricing"], "schedule": "0 3 * * 2", "dry_run": dry_run}
+    (tmp_path / "reprice.yaml").write_text(yaml.safe_dump(settings))
+    defs = build_definitions({**pipeline_env, "POD_SETTINGS": str(tmp_path / "reprice.yaml")})
     schedule = defs.resolve_schedule_def("reprice_schedule")
-    when = datetime(2026, 11, 30, 5, 0, tzinfo=timezone.utc)
+    when = datetime(2026, 12, 1, 3, 0, tzinfo=timezone.utc)
     with DagsterInstance.ephemeral() as instance:
-        requests = list(schedule.evaluate_tick(build_schedule_context(instance=instance,
-                                                                      scheduled_execution_time=when)).run_requests)
-    assert schedule.job_name == "reprice_catalog"
+        context = build_schedule_context(instance=instance, scheduled_execution_time=when,
+                                         resources={"settings": defs.resources["settings"]})
+        requests = list(schedule.evaluate_tick(context).run_requests)
+    assert schedule.job_name == "reprice_catalog" and schedule.cron_schedule == "0 3 * * 2"
     assert [(r.run_key, r.tags[REPRICE_TAG], r.tags[DRY_RUN_TAG]) for r in requests] == [
-        ("reprice-2026-11-30T0500", "reprice-2026-11-30T0500", "false")]
+        ("reprice-2026-12-01T0300", "reprice-2026-12-01T0300", str(dry_run).lower())]
 
 
 @pytest.fixture
