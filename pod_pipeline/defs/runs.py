@@ -4,7 +4,9 @@ API concurrency, and how many artworks one run takes.
 One partition per uploaded artwork. Variants are rows inside it, never a partition dimension:
 tens of thousands of artworks × dozens of variants would break Dagster's partition limits."""
 
-from dagster import DynamicPartitionsDefinition
+from dagster import AssetSelection, DynamicPartitionsDefinition, define_asset_job, in_process_executor
+
+from pod_pipeline.observability import RUN_LOGGER_CONFIG, report_step_failure
 
 artworks_partitions = DynamicPartitionsDefinition(name="artworks")
 
@@ -16,6 +18,15 @@ def mode_tags(mode: str) -> dict[str, str]:
     Jobs and sensors are built per mode (`build_definitions(env)`), never from the process's
     own environment, so a code location built for another environment tags its runs truly."""
     return {MODE_TAG: mode}
+
+
+def pipeline_job(name: str, selection: AssetSelection, mode: str, description: str, hooks=frozenset()):
+    """A job as every job of the pipeline is: in-process (the work is API-bound, a process per
+    step would cost more than the step), the run logger by default, failed steps reported to
+    Sentry, the mode on every run."""
+    return define_asset_job(name=name, selection=selection, executor_def=in_process_executor,
+                            hooks={report_step_failure, *hooks}, config=RUN_LOGGER_CONFIG, tags=mode_tags(mode),
+                            description=description)
 
 # Run tags the upload sensor sets; `artworks` falls back to the catalog when re-run from the UI.
 UPLOAD_PATH_TAG = "pod/upload_path"
