@@ -122,6 +122,24 @@ def test_uploads_become_live_products_or_readable_rejections(pipeline_env, uploa
     outcomes = [r.asset_observation.metadata.get("artwork_status") for r in observed]
     assert any(o is not None and o.value == "published" for o in outcomes)
 
+    # Each partition of the batch describes its own artwork; the run's totals are the range's.
+    def latest(asset: str, key: str) -> dict:
+        [record] = instance.fetch_materializations(
+            AssetRecordsFilter(asset_key=AssetKey(asset), asset_partitions=[key]), limit=1).records
+        return {name: value.value for name, value in record.asset_materialization.metadata.items()}
+
+    own_rows = {key: len(catalog.current_prices([key])) for key in (good.id, panorama.id)}
+    assert own_rows[good.id] != own_rows[panorama.id]
+    for key in (good.id, panorama.id):
+        assert latest("prices", key)["rows_priced"] == own_rows[key]
+    for rejected in (tiny.id, notes.id):
+        assert latest("prices", rejected)["outcome"] == "stopped" and "rows_priced" not in latest("prices", rejected)
+    assert all("gelato_calls" not in latest("published_products", key) for key in uploads.values())
+    [totals] = [r.asset_observation.metadata for r in instance.fetch_observations(
+        AssetRecordsFilter(asset_key=AssetKey("published_products")), limit=50).records
+        if "gelato_calls" in r.asset_observation.metadata]
+    assert totals["artworks"].value == 4 and totals["gelato_calls"].value >= 4
+
 
 def test_redelivery_and_reruns_never_create_twice(pipeline_env, uploads, instance, gelato_sandbox):
     defs = build_definitions(pipeline_env)

@@ -18,6 +18,7 @@ from pod_pipeline.defs.dagster_private import (
     ASSET_PARTITION_RANGE_START_TAG,
     PickledObjectFilesystemIOManager,
     add_partition_metadata,
+    add_partitions_metadata,
 )
 from pod_pipeline.defs.io_manager import PodIOManager
 
@@ -29,6 +30,7 @@ KEYS = ["a", "b", "c", "d"]
 def upstream(context: AssetExecutionContext) -> dict:
     for key in context.partition_keys:
         add_partition_metadata(context, key, {"which": key})
+    add_partitions_metadata(context, {key: {"bulk": key.upper()} for key in context.partition_keys})
     return {key: f"value-{key}" for key in context.partition_keys if key != "c"}  # "c" stopped
 
 
@@ -56,6 +58,7 @@ def test_the_private_apis_still_do_what_the_pipeline_needs(tmp_path):
         by_partition = {m.partition: m.metadata for m in result.asset_materializations_for_node("upstream")}
         assert sorted(by_partition) == ["b", "c", "d"]  # the range, and only it
         assert {key: meta["which"].value for key, meta in by_partition.items()} == {"b": "b", "c": "c", "d": "d"}
+        assert {key: meta["bulk"].value for key, meta in by_partition.items()} == {"b": "B", "c": "C", "d": "D"}
         assert result.output_for_node("downstream") == {"b": "VALUE-B", "d": "VALUE-D"}
         # One pickle per partition; a stopped one stores nothing for the next run to read.
         stored = sorted(p.name for p in (tmp_path / "values" / "upstream").iterdir())

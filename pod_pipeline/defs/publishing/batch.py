@@ -16,7 +16,7 @@ downstream skip it (their inputs allow missing partitions).
 import threading
 from typing import Any, Callable
 
-from dagster import AssetCheckResult, AssetExecutionContext, Failure, Output
+from dagster import AssetCheckResult, AssetExecutionContext, AssetObservation, Failure, Output
 
 from pod_pipeline.defs.dagster_private import add_partition_metadata
 from pod_pipeline.observability.context import log_context
@@ -103,11 +103,17 @@ class ArtworkBatch:
             self.stop(key, Failure(reason, allow_retries=False))
 
     def results(self, *checks: AssetCheckResult, metadata: dict | None = None):
-        """What the asset yields: its output (`metadata` goes on every artwork's materialization:
-        keep it to run-level figures), then its checks. When no artwork can go on, the failed
-        checks (if any) and then the step's failure."""
+        """What the asset yields: its output, then its checks. `metadata` is the run's figures:
+        the materialization's own in a one-artwork run; in a range, one observation of the
+        asset (Dagster would copy output metadata onto every artwork's partition, each then
+        showing the batch's totals as its own). When no artwork can go on, the failed checks (if
+        any) and then the step's failure."""
         if not self.done:
             yield from (check for check in checks if not check.passed)
             self.output()
+        if metadata and not self.single:
+            self.context.log_event(AssetObservation(asset_key=self.context.asset_key, metadata={
+                **metadata, "artworks": len(self.keys), "range": f"{self.keys[0]} .. {self.keys[-1]}"}))
+            metadata = None
         yield Output(self.output(), metadata=metadata)
         yield from checks

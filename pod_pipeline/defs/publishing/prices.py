@@ -18,7 +18,8 @@ from dagster import (
 from pod_pipeline.catalog.prices import PRICE_KEY, PRICE_STORED
 from pod_pipeline.gelato.models import Template
 from pod_pipeline.defs.runs import DRY_RUN_TAG, REPRICE_RUN_SIZE, artworks_partitions
-from pod_pipeline.defs.publishing.batch import by_artwork
+from pod_pipeline.defs.dagster_private import add_partitions_metadata
+from pod_pipeline.defs.publishing.batch import STOPPED, by_artwork
 from pod_pipeline.defs.publishing.price_checks import PRICE_CHECK_SPECS, price_check_results
 from pod_pipeline.pricing.drift import drift_rows, drift_summary, reasons_table, write_drift_csv
 from pod_pipeline.pricing.fx import FxError, load_rates
@@ -39,8 +40,28 @@ def publishable_variants(variants_by_artwork: dict[str, pd.DataFrame]) -> pd.Dat
     return pd.concat(frames, ignore_index=True)[WANTED].drop_duplicates()
 
 
+def per_artwork_figures(result: Repricing, keys: list[str], priced: set[str]) -> dict[str, dict]:
+    """Each artwork's own figures for its partition in a range run (the run's totals go in the
+    range's observation): its rows, changes and mean margin, or why it has no prices."""
+    rows = result.rows
+    frame = pd.DataFrame({"artwork_id": rows["artwork_id"], "changed": rows["changed"].astype(bool),
+                          "margin": rows["margin_kept"].astype(float)})
+    own = frame.groupby("artwork_id").agg(rows_priced=("changed", "size"), rows_changed=("changed", "sum"),
+                                          mean_margin=("margin", "mean")).to_dict("index")
+    figures = {}
+    for key in keys:
+        if key in own:
+            figures[key] = {"rows_priced": int(own[key]["rows_priced"]), "rows_changed": int(own[key]["rows_changed"]),
+                            "mean_margin": round(float(own[key]["mean_margin"]), 4)}
+        elif key in priced:
+            figures[key] = {"rows_priced": 0, "reason": "no variant is sold in the seller's markets"}
+        else:
+            figures[key] = {"outcome": STOPPED, "reason": "stopped upstream (see the artwork's status)"}
+    return figures
+
+
 def price_figures(result: Repricing, rows_written: int, dry_run: bool, fx_line: str, policy: str) -> dict:
-    """Numbers and one-liners: copied onto every partition's materialization, so they stay small."""
+    """Numbers and one-liners for the run: the one artwork's materialization, or a range's observation."""
     rows = result.rows
     return {
         **drift_summary(result),
@@ -48,7 +69,7 @@ def price_figures(result: Repricing, rows_written: int, dry_run: bool, fx_line: 
         "dry_run": dry_run,
         "policy": policy,
         "fx": fx_line,
-        "mean_margin": float(rows["margin_kept"].astype(float).mean()) if len(rows) else 0.0,
+        "mean_margin": round(float(rows["margin_kept"].astype(float).mean()), 4) if len(rows) else 0.0,
     }
 
 
@@ -123,6 +144,10 @@ def prices(context: AssetExecutionContext, variants, templates: dict[str, Templa
         # proposed prices, so the report also says whether they would be allowed out.
         yield from price_check_results(frames, result.rows[PRICE_KEY + PRICE_STORED], base_costs, templates, seller)
         return
-    yield MaterializeResult(metadata={**figures, **(report if one_artwork else {})})
+    if one_artwork:
+        yield MaterializeResult(metadata={**figures, **report})
+    else:
+        add_partitions_metadata(context, per_artwork_figures(result, list(context.partition_keys), set(frames)))
+        yield MaterializeResult()
     # Checked on what the catalog now holds, read back, not on what was meant to be written.
     yield from price_check_results(frames, db.current_prices(list(frames)), base_costs, templates, seller)
