@@ -47,3 +47,8 @@ def test_claude_writes_the_listing_and_a_rerun_reuses_it(pipeline_env, tmp_path,
         event = instance.get_latest_materialization_event(AssetKey("listing"))
         metadata = event.asset_materialization.metadata
         assert metadata["from_cache"].value is True and metadata["model"].value == "claude-haiku-5-5"
+        # What the UI shows: the listing as a buyer reads it (Markdown, not raw HTML or JSON).
+        assert metadata["tags"].value == "desert wall art, dune poster, warm decor"
+        shown = metadata["listing"].value
+        assert shown.startswith("### Dunes at Dusk Art Print") and "Museum\\-grade matte paper\\." in shown
+        assert "<p>" not in shown and "**Alt text:** Orange dunes under a dusk sky" in shown

@@ -131,3 +131,67 @@ def inspect_description_html(html_text: str) -> tuple[list[str], list[str]]:
     inspector.feed(html_text)
     inspector.close()
     return inspector.problems, inspector.text_runs
+
+
+_MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()<>#+-.!|~"})
+
+
+def markdown_text(text: str) -> str:
+    """Text shown as Markdown exactly as written: every Markdown character escaped, so copy
+    cannot turn into a link, an image or a heading where it is displayed (the Dagster UI)."""
+    return " ".join(text.split()).translate(_MARKDOWN_SPECIAL)
+
+
+class _ToMarkdown(HTMLParser):
+    _INLINE = {"strong": "**", "b": "**", "em": "*", "i": "*"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.lists: list[list] = []  # [kind, items so far]
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag in self._INLINE:
+            self.out.append(self._INLINE[tag])
+        elif tag in ("ul", "ol"):
+            self.lists.append([tag, 0])
+            self.out.append("\n")
+        elif tag == "li" and self.lists:
+            self.lists[-1][1] += 1
+            kind, count = self.lists[-1]
+            self.out.append("\n" + "  " * (len(self.lists) - 1) + ("- " if kind == "ul" else f"{count}. "))
+        elif tag in ("h3", "h4"):
+            self.out.append("\n\n" + "#" * int(tag[1]) + " ")
+        elif tag == "br":
+            self.out.append("  \n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._INLINE:
+            self.out.append(self._INLINE[tag])
+        elif tag in ("ul", "ol") and self.lists:
+            self.lists.pop()
+            self.out.append("\n\n")
+        elif tag in ("p", "h3", "h4"):
+            self.out.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if data.strip():
+            lead = " " if data[:1].isspace() and self.out and not self.out[-1].endswith((" ", "\n")) else ""
+            trail = " " if data[-1:].isspace() else ""
+            self.out.append(lead + markdown_text(data) + trail)
+
+
+def description_markdown(html_text: str) -> str:
+    """A sanitized description as Markdown, so a UI that renders Markdown but not HTML shows it
+    as a buyer reads it: paragraphs, lists, bold and italic; every other character literal."""
+    parser = _ToMarkdown()
+    parser.feed(sanitize_description_html(html_text))
+    parser.close()
+    text = "".join(parser.out)
+    lines = [line.rstrip() if not line.endswith("  ") else line for line in text.split("\n")]
+    collapsed, blank = [], 0
+    for line in lines:
+        blank = blank + 1 if not line.strip() else 0
+        if blank <= 1:
+            collapsed.append(line)
+    return "\n".join(collapsed).strip()

@@ -65,3 +65,28 @@ def test_sanitized_output_passes_the_rules_and_is_stable(dirty):
 def test_text_filter_rewrites_only_text():
     clean = sanitize_description_html("<p>I love <b>strong</b> coffee</p>", lambda text: text.replace("o", "0"))
     assert clean == "<p>I l0ve <b>str0ng</b> c0ffee</p>"
+
+
+# -- the description as Markdown, for the Dagster UI (issue 15, item 3) -------------------------
+from pod_pipeline.listing.html_subset import description_markdown, markdown_text  # noqa: E402
+
+
+def test_a_description_reads_in_markdown_as_a_buyer_reads_it():
+    html_text = ("<p>Museum-grade <strong>matte</strong> paper, <em>made to order</em>.</p>"
+                 "<ul><li>30 x 40 cm</li><li>Ships flat</li></ul><ol><li>Unbox</li><li>Frame</li></ol>"
+                 "<h3>Care</h3><p>Keep dry.<br>Avoid sun.</p>")
+    assert description_markdown(html_text) == (
+        "Museum\\-grade **matte** paper, *made to order*\\.\n\n- 30 x 40 cm\n- Ships flat\n\n"
+        "1. Unbox\n2. Frame\n\n### Care\n\nKeep dry\\.  \nAvoid sun\\.")
+
+
+@pytest.mark.parametrize("hostile", [
+    "![tracker](https://evil.example/pixel.png)", "[free gift](https://evil.example)", "# Heading takeover",
+    "<img src=x onerror=alert(1)>", "`code` and *stars* and _under_", "<script>alert(1)</script>visible",
+    "javascript:alert(1)", "| a | b |",
+])
+def test_copy_never_becomes_markup_where_it_is_shown(hostile):
+    shown = description_markdown(f"<p>{hostile}</p>")
+    assert "](" not in shown and "<img" not in shown and "<script" not in shown and not shown.startswith("#")
+    assert "alert(1)</script>" not in shown
+    assert markdown_text(hostile).count("\\") >= 1 or not any(c in hostile for c in "[]()#`*_<>|!")

@@ -7,6 +7,7 @@ from pod_pipeline.defs.publishing.artworks import Artwork
 from pod_pipeline.defs.publishing.batch import ArtworkBatch, by_artwork
 from pod_pipeline.defs.publishing.checks import LISTING_CHECK, listing_check
 from pod_pipeline.gelato.models import Template
+from pod_pipeline.listing.html_subset import description_markdown, markdown_text
 from pod_pipeline.listing.copywriter import CopyRejected, CopywriterConfigError
 from pod_pipeline.listing.model import CopyRequest, Listing, ProductBrief
 from pod_pipeline.defs.runs import ANTHROPIC_POOL, MAX_BATCH_SIZE, artworks_partitions
@@ -38,14 +39,22 @@ def copy_request(artworks: Artwork, variants: pd.DataFrame, templates: dict[str,
     )
 
 
+def buyer_view(listing: Listing) -> str:
+    """The listing as a buyer reads it, in Markdown (the UI renders Markdown, not HTML)."""
+    tags = " · ".join(markdown_text(tag) for tag in listing.tags)
+    return (f"### {markdown_text(listing.title)}\n\n{description_markdown(listing.description_html)}\n\n"
+            f"**Tags:** {tags}\n\n**Alt text:** {markdown_text(listing.alt_text)}")
+
+
 def listing_metadata(listing: Listing, result) -> dict:
     return {
         "outcome": "ok",
+        "listing": MetadataValue.md(buyer_view(listing)),
         "title": listing.title,
         "title_chars": len(listing.title),
-        "tags": MetadataValue.json(listing.tags),
+        "tags": ", ".join(listing.tags),
         "tag_count": len(listing.tags),
-        "description": MetadataValue.md(listing.description_html),
+        "description_html": MetadataValue.text(listing.description_html),
         "alt_text": listing.alt_text,
         "copywriter": result.copywriter,
         "model": result.model or "none (offline: no API call)",
