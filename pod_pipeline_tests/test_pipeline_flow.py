@@ -3,6 +3,7 @@ partitions, runs, checks, catalog rows and Gelato calls."""
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -132,6 +133,14 @@ def test_uploads_become_live_products_or_readable_rejections(pipeline_env, uploa
     assert own_rows[good.id] != own_rows[panorama.id]
     for key in (good.id, panorama.id):
         assert latest("prices", key)["rows_priced"] == own_rows[key]
+    # Each variant's price as a seller reads it: product by name, price with currency, cost, fees, margin.
+    prices = latest("prices", good.id)["prices"]
+    first = prices.records[0].data
+    assert len(prices.records) == own_rows[good.id]
+    assert [c.name for c in prices.schema.columns][:4] == ["product", "variant", "market", "price"]
+    assert not re.fullmatch(r"[0-9a-f-]{36}", first["product"]) and " " in first["product"]  # a name, not an id
+    assert first["price"].split(" ")[1] in {"USD", "EUR", "GBP"} and first["fees"].endswith(tuple("0123456789"))
+    assert 0 < first["margin %"] < 100
     for rejected in (tiny.id, notes.id):
         assert latest("prices", rejected)["outcome"] == "stopped" and "rows_priced" not in latest("prices", rejected)
     assert all("gelato_calls" not in latest("published_products", key) for key in uploads.values())

@@ -17,7 +17,7 @@ from dagster import (
 
 from pod_pipeline.catalog.prices import PRICE_KEY, PRICE_STORED
 from pod_pipeline.gelato.models import Template
-from pod_pipeline.defs.runs import DRY_RUN_TAG, REPRICE_RUN_SIZE, artworks_partitions
+from pod_pipeline.defs.runs import DRY_RUN_TAG, MAX_BATCH_SIZE, REPRICE_RUN_SIZE, artworks_partitions
 from pod_pipeline.defs.dagster_private import add_partitions_metadata
 from pod_pipeline.defs.publishing.batch import STOPPED, by_artwork
 from pod_pipeline.defs.publishing.price_checks import PRICE_CHECK_SPECS, price_check_results
@@ -40,7 +40,27 @@ def publishable_variants(variants_by_artwork: dict[str, pd.DataFrame]) -> pd.Dat
     return pd.concat(frames, ignore_index=True)[WANTED].drop_duplicates()
 
 
-def per_artwork_figures(result: Repricing, keys: list[str], priced: set[str]) -> dict[str, dict]:
+def price_table(rows: pd.DataFrame, titles: dict[str, str], limit: int = 200) -> MetadataValue:
+    """One artwork's prices as a seller reads them: product and variant by name, the market,
+    the retail price (and what it was, when it moved), Gelato's cost in that currency, the
+    marketplace fees, the profit and the margin kept."""
+    moved = rows["changed"].astype(bool) & (rows["old_price"] != "")
+    shown = pd.DataFrame({
+        "product": rows["template_id"].map(titles).fillna(rows["template_id"]),
+        "variant": rows["variant_title"],
+        "market": rows["country"],
+        "price": rows["price"].astype(str) + " " + rows["currency"],
+        "was": rows["old_price"].where(moved, "").astype(str),
+        "cost": rows["cost_in_currency"].astype(str),
+        "fees": [f"{float(p) * 100:g}% + {f}" for p, f in zip(rows["fee_percent"], rows["fee_fixed"])],
+        "profit": rows["profit"].astype(str),
+        "margin %": [round(float(m) * 100, 1) for m in rows["margin_kept"]],
+    })
+    return table(shown, limit=limit)
+
+
+def per_artwork_figures(result: Repricing, keys: list[str], priced: set[str], titles: dict[str, str] | None = None
+                        ) -> dict[str, dict]:
     """Each artwork's own figures for its partition in a range run (the run's totals go in the
     range's observation): its rows, changes and mean margin, or why it has no prices."""
     rows = result.rows
@@ -48,11 +68,19 @@ def per_artwork_figures(result: Repricing, keys: list[str], priced: set[str]) ->
                           "margin": rows["margin_kept"].astype(float)})
     own = frame.groupby("artwork_id").agg(rows_priced=("changed", "size"), rows_changed=("changed", "sum"),
                                           mean_margin=("margin", "mean")).to_dict("index")
+    # Each artwork's price table in a publishing batch; in a catalog-wide re-pricing only the rows
+    # that moved (thousands of full tables would swell the event log for little).
+    full = titles is not None and len(keys) <= MAX_BATCH_SIZE
+    shown = rows if full else rows[rows["changed"].astype(bool)]
+    tables = {key: price_table(group, titles or {}, limit=200 if full else 20)
+              for key, group in shown.groupby("artwork_id")} if titles is not None else {}
     figures = {}
     for key in keys:
         if key in own:
             figures[key] = {"rows_priced": int(own[key]["rows_priced"]), "rows_changed": int(own[key]["rows_changed"]),
                             "mean_margin": round(float(own[key]["mean_margin"]), 4)}
+            if key in tables:
+                figures[key]["prices" if full else "moved"] = tables[key]
         elif key in priced:
             figures[key] = {"rows_priced": 0, "reason": "no variant is sold in the seller's markets"}
         else:
@@ -73,15 +101,14 @@ def price_figures(result: Repricing, rows_written: int, dry_run: bool, fx_line: 
     }
 
 
-def price_report(result: Repricing, drift: pd.DataFrame, drift_csv: Path | None) -> dict:
+def price_report(result: Repricing, drift: pd.DataFrame, drift_csv: Path | None, titles: dict[str, str]) -> dict:
     """Tables: once per run (on the one artwork's materialization, or as one observation of a range)."""
     report = {"reasons": table(reasons_table(result)), "drift": table(drift, limit=25)}
     if drift_csv is not None:
         report["drift_csv"] = MetadataValue.path(str(drift_csv))
     rows = result.rows
     if rows["artwork_id"].nunique() == 1:  # one artwork: its whole price list fits the UI
-        report["prices"] = table(rows[["template_id", "variant_title", "country", "currency", "cost", "cost_currency",
-                                       "price", "profit", "margin_kept", "reason"]])
+        report["prices"] = price_table(rows, titles)
     if len(result.not_sold):
         report["not_sold"] = table(result.not_sold.drop_duplicates(["template_variant_id", "country"]), limit=50)
     return report
@@ -129,7 +156,8 @@ def prices(context: AssetExecutionContext, variants, templates: dict[str, Templa
     written = 0 if dry_run else db.write_prices(result.changes, result.removals, seller.markets[0].country)
     fx_line = f"{fx.source}, {fx.as_of.isoformat() if fx.as_of else 'undated'} (base {fx.base})"
     figures = price_figures(result, written, dry_run, fx_line, seller.pricing.repricing.policy)
-    report = price_report(result, drift, drift_csv)
+    titles = {template_id: template.title for template_id, template in templates.items()}
+    report = price_report(result, drift, drift_csv, titles)
     context.log.info(f"{len(frames)} artworks: {len(result.changes)} of {len(result.rows)} price rows change, "
                      f"{written} rows written{' (dry run)' if dry_run else ''}")
     one_artwork = len(context.partition_keys) == 1
@@ -147,7 +175,7 @@ def prices(context: AssetExecutionContext, variants, templates: dict[str, Templa
     if one_artwork:
         yield MaterializeResult(metadata={**figures, **report})
     else:
-        add_partitions_metadata(context, per_artwork_figures(result, list(context.partition_keys), set(frames)))
+        add_partitions_metadata(context, per_artwork_figures(result, list(context.partition_keys), set(frames), titles))
         yield MaterializeResult()
     # Checked on what the catalog now holds, read back, not on what was meant to be written.
     yield from price_check_results(frames, db.current_prices(list(frames)), base_costs, templates, seller)

@@ -7,7 +7,7 @@ import pytest
 import yaml
 from datetime import datetime, timezone
 
-from dagster import AssetCheckKey, AssetKey, DagsterInstance, build_schedule_context
+from dagster import AssetCheckKey, AssetKey, AssetRecordsFilter, DagsterInstance, build_schedule_context
 
 from pod_pipeline.tools.benchmarks.reprice import move_costs, run_repricing, seed
 from pod_pipeline.definitions import build_definitions
@@ -91,6 +91,14 @@ def test_repricing_a_few_hundred_artworks_in_one_range_run(repricing, gelato_san
     after = db.current_prices(keys).set_index(["artwork_id", "template_variant_id", "country"])["price"]
     changed = (before != after.reindex(before.index))
     assert 0 < changed.mean() < 0.5 and moved_keys == 5
+    # On each moved artwork's partition, its own moves: old → new price, as a seller reads them.
+    moved_artwork = changed[changed].index[0][0]
+    [record] = instance.fetch_materializations(
+        AssetRecordsFilter(asset_key=AssetKey("prices"), asset_partitions=[moved_artwork]), limit=1).records
+    own = record.asset_materialization.metadata
+    assert own["rows_changed"].value > 0 and "prices" not in own  # a catalog-wide range: moves only
+    rows = own["moved"].value.records
+    assert rows and all(r.data["was"] and r.data["was"] != r.data["price"].split(" ")[0] for r in rows)
 
     # every artwork's checks ran on the range and passed
     for check in ("every_variant_priced", "prices_keep_margin_and_profit", "prices_follow_rounding"):
