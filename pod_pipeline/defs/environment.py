@@ -26,6 +26,9 @@ from pod_pipeline.defs.runs import MAX_BATCH_SIZE
 from pod_pipeline.ratelimit import ANTHROPIC, GELATO
 from pod_pipeline.settings.mode import (
     DEMO,
+    DEV_BUCKET_DIR,
+    DEV_BUCKET_URL,
+    DEV_CATALOG_URL,
     PRODUCTION_REQUIRED,
     SANDBOX_DEFAULT_KEY,
     SANDBOX_DEFAULT_URL,
@@ -72,8 +75,9 @@ def storage_resource(env: Mapping[str, str]) -> StorageResource:
     if kind not in STORAGE_KINDS:
         raise ConfigurationError(f"POD_STORAGE must be one of {', '.join(STORAGE_KINDS)}, not {kind!r}")
     if kind == "local":
-        return LocalStorageResource(local_root=env.get("POD_BUCKET_DIR", ".pod/bucket"),
-                               public_base_url=env.get("POD_BUCKET_URL") or None)
+        demo = current_mode(env).name == DEMO
+        return LocalStorageResource(local_root=env.get("POD_BUCKET_DIR", DEV_BUCKET_DIR),
+                                    public_base_url=env.get("POD_BUCKET_URL") or (DEV_BUCKET_URL if demo else None))
     problems = _problems_for_supabase(env)
     if problems:
         raise ConfigurationError("POD_STORAGE=supabase: " + "; ".join(problems))
@@ -87,7 +91,7 @@ def storage_resource(env: Mapping[str, str]) -> StorageResource:
 
 
 def catalog_resource(env: Mapping[str, str]) -> CatalogResource:
-    url = env.get("POD_CATALOG_URL", "sqlite:///.pod/catalog.db")
+    url = env.get("POD_CATALOG_URL", DEV_CATALOG_URL)
     if url.startswith("sqlite:///"):
         return CatalogResource(url=url)
     if not _is_url(url, ("postgresql", "postgres")):

@@ -14,6 +14,7 @@ from pydantic import Field
 from pod_pipeline.catalog.base import Catalog
 from pod_pipeline.catalog.sqlite import SqliteCatalog
 from pod_pipeline.defs.runs import MAX_BATCH_SIZE
+from pod_pipeline.settings.mode import DEV_BUCKET_DIR, DEV_CATALOG_URL
 from pod_pipeline.listing.copywriter import Copywriter
 from pod_pipeline.listing.offline import OfflineCopywriter
 from pod_pipeline.ratelimit import ANTHROPIC, Limit, RateLimiter, limiter_for
@@ -64,7 +65,7 @@ class LocalStorageResource(StorageResource):
     """A folder laid out like the Supabase bucket (`<owner>/<file>`), served at `public_base_url`."""
 
     kind: ClassVar[str] = "local"
-    local_root: str = Field(default=".pod/bucket", description="Folder of the local bucket (POD_BUCKET_DIR).")
+    local_root: str = Field(default=DEV_BUCKET_DIR, description="Folder of the local bucket (POD_BUCKET_DIR).")
     public_base_url: str | None = Field(default=None, description="URL the local bucket is served at (POD_BUCKET_URL).")
 
     def open(self) -> ArtworkStorage:
@@ -94,7 +95,7 @@ class CatalogResource(ConfigurableResource):
     """The catalog database the storefront reads: `sqlite:///path` (embedded) or the Supabase
     Postgres over a direct connection (`postgresql://…`)."""
 
-    url: str = Field(default="sqlite:///.pod/catalog.db", description="Catalog database URL (POD_CATALOG_URL).")
+    url: str = Field(default=DEV_CATALOG_URL, description="Catalog database URL (POD_CATALOG_URL).")
 
     def open(self) -> Catalog:
         return _catalog_for(plain(self.url))

@@ -18,6 +18,13 @@ class ConfigurationError(RuntimeError):
 
 DEMO, PRODUCTION = "demo", "production"
 SANDBOX_DEFAULT_URL = "http://127.0.0.1:8790"
+# The embedded defaults are `pod-pipeline dev`'s layout, so `dagster dev` from the repository
+# root and the doctor see what `pod-pipeline dev` runs, with nothing set.
+DEV_HOME = ".pod/dev"
+DEV_BUCKET_DIR = f"{DEV_HOME}/bucket"
+DEV_BUCKET_PORT = 8791
+DEV_BUCKET_URL = f"http://127.0.0.1:{DEV_BUCKET_PORT}/bucket"  # demo mode only: production names its own
+DEV_CATALOG_URL = f"sqlite:///{DEV_HOME}/catalog.db"
 SANDBOX_DEFAULT_KEY = "sandbox-key"
 # Production names every part explicitly: a default here would quietly be a stand-in.
 PRODUCTION_REQUIRED = ("GELATO_API_KEY", "POD_STORAGE", "POD_CATALOG_URL", "POD_COPYWRITER")

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from pod_pipeline.settings.mode import DEV_BUCKET_DIR, DEV_BUCKET_PORT, DEV_HOME
 from pod_pipeline.tools import commands
 
 
@@ -36,10 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     dev = subcommands.add_parser("dev", help="The same flow with the Dagster UI (dagster dev + sandbox + bucket).",
                               description="Start the Gelato sandbox and the local bucket server, then `dagster dev`.")
-    dev.add_argument("--home", default=".pod/dev", help="Folder for the instance, bucket and catalog.")
+    dev.add_argument("--home", default=DEV_HOME, help="Folder for the instance, bucket and catalog.")
     dev.add_argument("--port", type=int, default=3000, help="Dagster UI port.")
     dev.add_argument("--sandbox-port", type=int, default=8790, help="Port of the Gelato sandbox.")
-    dev.add_argument("--bucket-port", type=int, default=8791, help="Port of the bucket server Gelato fetches from.")
+    dev.add_argument("--bucket-port", type=int, default=DEV_BUCKET_PORT, help="Port of the bucket server Gelato fetches from.")
     dev.add_argument("--publish-delay", type=float, default=2.0, help="Sandbox seconds from create to live.")
     dev.add_argument("--samples", action="store_true", help="Upload the bundled sample artworks at start.")
     dev.set_defaults(func=commands.dev)
@@ -54,9 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     bucket = subcommands.add_parser("bucket-server", help="Serve a local bucket folder over HTTP for Gelato to fetch.",
                                  description="Serve <root> at /bucket/ (plain GETs, like a signed URL).")
-    bucket.add_argument("--root", default=".pod/bucket", help="The bucket folder (<owner>/<file>).")
+    bucket.add_argument("--root", default=DEV_BUCKET_DIR, help="The bucket folder (<owner>/<file>).")
     bucket.add_argument("--host", default="127.0.0.1", help="Address to listen on.")
-    bucket.add_argument("--port", type=int, default=8791, help="Port to listen on.")
+    bucket.add_argument("--port", type=int, default=DEV_BUCKET_PORT, help="Port to listen on.")
     bucket.set_defaults(func=commands.bucket_server)
 
     hooks = subcommands.add_parser(

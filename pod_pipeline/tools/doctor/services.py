@@ -26,8 +26,10 @@ def _unreachable(ctx: DoctorContext, url: str, error: GelatoError) -> Finding:
         fix = "check network access to Gelato (GELATO_ECOMMERCE_URL / GELATO_PRODUCT_URL if overridden)"
     else:
         port = urlsplit(ctx.env.get("POD_SANDBOX_URL", SANDBOX_DEFAULT_URL)).port or 8790
-        fix = (f"start the Gelato sandbox (`pod-pipeline sandbox --port {port}`, or `pod-pipeline dev`), or set "
-               "POD_SANDBOX_URL to where it runs")
+        fix = (f"start it: `pod-pipeline dev` (the sandbox, the bucket server and Dagster together), or "
+               f"`pod-pipeline sandbox --port {port}`; or set POD_SANDBOX_URL to where it runs")
+        if not error.request_sent:  # nothing listens there: not broken, just not started
+            return warn(f"the Gelato sandbox is not running at {url} (demo mode)", fix)
     return fail(f"Gelato at {url} cannot be reached: {error}", fix)
 
 

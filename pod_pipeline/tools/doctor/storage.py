@@ -25,11 +25,14 @@ SUPABASE_KEY_FIX = ("set SUPABASE_SERVICE_ROLE_KEY to this project's service_rol
 def check_storage(ctx: DoctorContext) -> Finding:
     storage = ctx.storage()
     if storage.kind == "local":
-        return _local_folder(Path(storage.local_root))
+        return _local_folder(Path(storage.local_root), ctx.production)
     return _supabase_bucket(storage, ctx)
 
 
-def _local_folder(root: Path) -> Finding:
+def _local_folder(root: Path, production: bool) -> Finding:
+    if not root.is_dir() and not production:
+        return warn(f"the bucket folder {root} is not created yet (POD_BUCKET_DIR; demo mode)",
+                    f"`pod-pipeline dev` creates it and fills it with samples (or `mkdir -p {root}`)")
     if not root.is_dir():
         return fail(f"the bucket folder {root} does not exist (POD_BUCKET_DIR): no upload can be found",
                     f"create it (`mkdir -p {root}`) or set POD_BUCKET_DIR to the folder artists upload into")
@@ -194,6 +197,11 @@ def check_print_files(ctx: DoctorContext) -> Finding:
         url = local.print_file_url(probe)
         try:
             answer = httpx.get(url, timeout=ctx.timeout, follow_redirects=True)
+        except httpx.ConnectError as error:
+            found = f"the bucket server is not running at POD_BUCKET_URL {storage.public_base_url}"
+            if ctx.production:
+                return fail(f"{found} ({type(error).__name__})", f"start the bucket server: {serve}")
+            return warn(f"{found} (demo mode)", f"`pod-pipeline dev` starts it; or {serve}")
         except httpx.HTTPError as error:
             return fail(f"nothing answers at POD_BUCKET_URL {storage.public_base_url} ({type(error).__name__})",
                         f"start the bucket server: {serve}")
