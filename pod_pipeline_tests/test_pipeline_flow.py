@@ -122,6 +122,12 @@ def test_uploads_become_live_products_or_readable_rejections(pipeline_env, uploa
         AssetRecordsFilter(asset_key=AssetKey("published_products"), asset_partitions=[partition]), limit=10).records
     outcomes = [r.asset_observation.metadata.get("artwork_status") for r in observed]
     assert any(o is not None and o.value == "published" for o in outcomes)
+    # The latest event says the current truth: every product's status, by template name (issue 15, item 5).
+    now_true = observed[0].asset_observation.metadata  # newest first
+    assert now_true["artwork_status"].value == "published" and now_true["products_live"].value == 3
+    products = [r.data for r in now_true["products"].value.records]
+    assert sorted(p["status"] for p in products) == ["active"] * 3 and all(p["external_id"] for p in products)
+    assert not any(re.fullmatch(r"[0-9a-f-]{36}", p["template"]) for p in products)
 
     # Each partition of the batch describes its own artwork; the run's totals are the range's.
     def latest(asset: str, key: str) -> dict:

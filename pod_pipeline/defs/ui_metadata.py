@@ -46,3 +46,17 @@ def thumbnail(jpeg: bytes, caption: str, max_px: int = 256) -> MetadataValue:
         image.convert("RGB").save(small, format="JPEG", quality=80)
     data = base64.b64encode(small.getvalue()).decode("ascii")
     return MetadataValue.md(f"![{caption}](data:image/jpeg;base64,{data})")
+
+
+def product_links(rows: list[dict]) -> str:
+    """One line per product; Gelato's preview URLs are presigned and expire in about a day."""
+    lines = []
+    for row in rows:
+        if not row["gelato_product_id"]:
+            lines.append(f"- **{row['template']}**: {row['status']} — {row['reason'] or ''}")
+            continue
+        preview = f" — [Gelato preview]({row['preview_url']})" if row.get("preview_url") else ""
+        listing = f", store listing `{row['external_id']}`" if row.get("external_id") else ""
+        lines.append(f"- **{row['template']}**: {row['status']}, Gelato product `{row['gelato_product_id']}`"
+                     f"{listing}{preview}")
+    return "\n".join(lines)

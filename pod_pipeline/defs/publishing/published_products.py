@@ -23,7 +23,7 @@ from pod_pipeline.publishing.product_status import artwork_outcome, changed_fiel
 from pod_pipeline.publishing.ledger import CreateInProgress, create_body, ensure_created, is_outdated, retire_outdated
 from pod_pipeline.defs.resources import CatalogResource, SettingsResource, StorageResource
 from pod_pipeline.settings import SellerSettings
-from pod_pipeline.defs.ui_metadata import table
+from pod_pipeline.defs.ui_metadata import product_links, table
 
 
 def variant_rows(product_id: str, template_variants: pd.DataFrame, prices: pd.DataFrame, seller: SellerSettings,
@@ -51,20 +51,6 @@ def variant_rows(product_id: str, template_variants: pd.DataFrame, prices: pd.Da
             connection_status=store.connection_status if store else None,
         ))
     return rows
-
-
-def product_links(rows: list[dict]) -> str:
-    """One line per product; Gelato's preview URLs are presigned and expire in about a day."""
-    lines = []
-    for row in rows:
-        if not row["gelato_product_id"]:
-            lines.append(f"- **{row['template']}**: {row['status']} — {row['reason'] or ''}")
-            continue
-        preview = f" — [Gelato preview]({row['preview_url']})" if row.get("preview_url") else ""
-        listing = f", store listing `{row['external_id']}`" if row.get("external_id") else ""
-        lines.append(f"- **{row['template']}**: {row['status']}, Gelato product `{row['gelato_product_id']}`"
-                     f"{listing}{preview}")
-    return "\n".join(lines)
 
 
 class CreatesPending(Exception):

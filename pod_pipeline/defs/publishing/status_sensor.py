@@ -27,29 +27,42 @@ from pod_pipeline.defs.gelato_resource import GelatoResource
 from pod_pipeline.defs.gelato_cache.jobs import REFRESH_GELATO_CACHE, refresh_gelato_cache_job
 from pod_pipeline.observability.sentry import report_errors
 from pod_pipeline.defs.resources import CatalogResource, SettingsResource
-from pod_pipeline.defs.ui_metadata import table
+from pod_pipeline.defs.ui_metadata import product_links, table
 
 PUBLISHED_PRODUCTS = AssetKey("published_products")
 
 
-def observations(report: FollowReport) -> list[AssetObservation]:
-    """One observation per artwork partition that changed: its transitions and, once settled,
-    the artwork's outcome, next to the run's materialization in the partition's history."""
+def current_products(catalog, artwork_id: str, titles: dict[str, str]) -> list[dict]:
+    """The artwork's products as the catalog holds them now: one truth, whatever moved."""
+    return [{"template": titles.get(p.template_id, p.template_id), "status": p.status, "reason": p.reason or "",
+             "external_id": p.external_id or "", "gelato_product_id": p.gelato_product_id or ""}
+            for p in catalog.products_for(artwork_id)]
+
+
+def observations(report: FollowReport, catalog, titles: dict[str, str]) -> list[AssetObservation]:
+    """One observation per artwork partition that changed: the artwork's current status and every
+    product's current state (the same figures the run's materialization gives, now true), then
+    this tick's moves. The latest event of a partition is always its truth."""
     events = []
     for artwork_id in report.artworks:
         moves = [t for t in report.transitions if t.artwork_id == artwork_id]
-        status, reason = report.artwork_outcomes.get(artwork_id, (None, None))
+        products = current_products(catalog, artwork_id, titles)
+        artwork = catalog.get_artwork(artwork_id)
+        statuses = [p["status"] for p in products]
         metadata = {
-            "transitions": table(pd.DataFrame([{
-                "template_id": t.template_id, "gelato_product_id": t.gelato_product_id, "from": t.old_status,
-                "to": t.new_status, "reason": t.reason, "seen_by": t.source} for t in moves])),
-            "products_now_live": sum(t.new_status == "active" for t in moves),
-            "products_now_failed": sum(t.new_status in ("publishing_error", "deleted") for t in moves),
-            "products_now_stalled": sum(t.new_status == "stalled" for t in moves),
+            "artwork_status": artwork.status if artwork else "unknown",
+            "artwork_reason": MetadataValue.text((artwork.reason if artwork else None) or ""),
+            "products_live": statuses.count("active"),
+            "products_publishing": sum(s in ("created", "publishing", "stalled") for s in statuses),
+            "products_failed": sum(s in ("publishing_error", "deleted") for s in statuses),
+            "products": table(pd.DataFrame(products, columns=["template", "status", "reason", "external_id",
+                                                              "gelato_product_id"])),
+            "links": MetadataValue.md(product_links(products)),
+            "changes": table(pd.DataFrame([{
+                "product": titles.get(t.template_id, t.template_id), "from": t.old_status, "to": t.new_status,
+                "reason": t.reason or "", "seen_by": t.source, "gelato_product_id": t.gelato_product_id}
+                for t in moves], columns=["product", "from", "to", "reason", "seen_by", "gelato_product_id"])),
         }
-        if status is not None:
-            metadata["artwork_status"] = status
-            metadata["artwork_reason"] = MetadataValue.text(reason or "")
         events.append(AssetObservation(asset_key=PUBLISHED_PRODUCTS, partition=artwork_id, metadata=metadata,
                                        description="status seen in Gelato by the status sensor"))
     return events
@@ -80,6 +93,7 @@ def follow_products(context: SensorEvaluationContext, gelato: GelatoResource, ca
                     settings: SettingsResource) -> SensorResult | SkipReason:
     seller = settings.load()
 
+    @functools.cache
     def template_titles() -> dict[str, str]:
         # Names for the artwork's reason, from the cached `templates` (no Gelato call).
         try:
@@ -90,9 +104,9 @@ def follow_products(context: SensorEvaluationContext, gelato: GelatoResource, ca
         return {template_id: template.title for template_id, template in cached.items()}
 
     # Dagster only logs a failed tick: report it (tagged with the product it failed on) when Sentry is on.
+    db = catalog.open()
     with report_errors(sensor="product_status_sensor"), gelato.client() as client:
-        report = Follower(catalog.open(), client, seller.store_id, seller.publishing,
-                          template_titles=template_titles).tick()
+        report = Follower(db, client, seller.store_id, seller.publishing, template_titles=template_titles).tick()
         calls = sum(client.calls.values())
     summary = (f"{report.events_processed} webhook events, {report.products_checked} products checked "
                f"({report.check_errors} failed checks), {len(report.transitions)} changes, {calls} Gelato calls")
@@ -101,7 +115,7 @@ def follow_products(context: SensorEvaluationContext, gelato: GelatoResource, ca
         # The cached templates are stale; one refresh per minute at most, however many events.
         runs.append(RunRequest(run_key=f"template-change-{int(time.time() // 60)}",
                                job_name=REFRESH_GELATO_CACHE))
-    events = observations(report)
+    events = observations(report, db, template_titles()) if report.artworks else []
     if not events and not runs:
         return SkipReason(summary)
     context.log.info(summary)
