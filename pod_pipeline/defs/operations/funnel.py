@@ -60,6 +60,14 @@ def daily_frame(rows: list[FunnelDay], first: date, last: date) -> pd.DataFrame:
     return pd.DataFrame(records)
 
 
+def readable_days(frame: pd.DataFrame) -> pd.DataFrame:
+    """The daily table as a person reads it: newest first, days without an upload left out (the
+    chart and the asset value keep the whole window), today always kept for its running totals."""
+    active = frame[list(FUNNEL_STAGES)].sum(axis=1) > 0
+    active.iloc[-1] = True
+    return frame[active].iloc[::-1]
+
+
 def conversions(counts: dict[str, int]) -> dict[str, float]:
     """Each stage over the one before it, and live over uploads; 0.0 when there was nothing to convert."""
     rates = {f"conversion_{stage}": counts[stage] / counts[before] if counts[before] else 0.0
@@ -98,7 +106,7 @@ def funnel(context: AssetExecutionContext, config: FunnelConfig, catalog: Catalo
         "window_days": config.days,
         "first_day": first.isoformat(),
         "chart": chart_markdown(png),
-        "daily": table(frame, limit=366),
+        "daily": table(readable_days(frame), limit=366),
     })
     return frame
 

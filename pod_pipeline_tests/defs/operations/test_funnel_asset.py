@@ -59,8 +59,11 @@ def test_the_funnel_counts_every_stage_of_the_window_and_plots_it(catalog):
     with Image.open(io.BytesIO(png)) as image:
         assert (image.format, image.size) == ("PNG", (WIDTH, HEIGHT))
 
+    days = [r.data["day"] for r in meta["daily"].records]
     daily = {r.data["day"]: r.data for r in meta["daily"].records}
-    assert len(daily) == 30
+    # Issue 15, item 6: no rows of zeros; newest first; today kept for its running totals.
+    assert set(days) == {day.isoformat() for day in seeded.expected} | {now().date().isoformat()}
+    assert days == sorted(days, reverse=True)
     for day, expected in seeded.expected.items():
         assert tuple(daily[day.isoformat()][s] for s in FUNNEL_STAGES) == expected
     assert daily[now().date().isoformat()]["live_total"] == 3  # today: no uploads, totals carried
