@@ -39,14 +39,21 @@ def variants_metadata(frame: pd.DataFrame) -> tuple[dict, pd.DataFrame]:
         reason=("template_reason", "first"),
     ).reset_index()
     publishable_count = int(summary["publishable"].sum())
+    # What a person reads first comes first; figures rounded; ids last.
+    verdicts = summary.assign(min_dpi=summary["min_dpi"].astype(float).round(0))[
+        ["template", "publishable", "variants", "min_dpi", "reason", "template_id"]]
+    shown = pd.DataFrame({
+        "product": frame["template_title"], "variant": frame["variant_title"], "verdict": frame["verdict"],
+        "dpi": frame["effective_dpi"].astype(float).round(0),
+        "aspect mismatch %": (frame["aspect_mismatch"].astype(float) * 100).round(1),
+        "print area": frame["placeholder"], "note": frame["note"]})
     return {
         "outcome": "ok" if publishable_count else "rejected",
         "templates_publishable": publishable_count,
         "templates_skipped": int(len(summary) - publishable_count),
-        "min_effective_dpi": float(frame["effective_dpi"].min()),
-        "verdicts": table(summary),
-        "variants": table(frame[["template_title", "variant_title", "placeholder", "effective_dpi",
-                                 "aspect_mismatch", "verdict", "note"]]),
+        "min_effective_dpi": round(float(frame["effective_dpi"].min()), 1),
+        "verdicts": table(verdicts),
+        "variants": table(shown),
     }, summary
 
 

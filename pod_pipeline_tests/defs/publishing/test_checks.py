@@ -91,3 +91,23 @@ def test_product_check_catches_missing_and_unconnected_variants():
     missing = products_check({"a": frame(5, 5), "b": frame(4, 4)})
     assert not missing.passed and missing.metadata["artworks_failing"].value == 1
     assert not products_check({"a": frame(5, 3)}).passed
+
+
+def test_the_fit_tables_read_as_a_person_reads_them():
+    # Issue 15, item 6: human columns first, figures rounded, ids last.
+    import pandas as pd
+
+    from pod_pipeline.defs.publishing.variants import variants_metadata
+
+    frame = pd.DataFrame({"template_id": ["t1", "t1"], "template_title": ["Poster", "Poster"],
+                          "template_publishable": [True, True], "template_variant_id": ["v1", "v2"],
+                          "effective_dpi": [151.234, 300.9], "template_reason": ["", ""], "variant_title": ["S", "M"],
+                          "placeholder": ["front", "front"], "aspect_mismatch": [0.01234, 0.0],
+                          "verdict": ["ok", "ok"], "note": ["", ""]})
+    metadata, _ = variants_metadata(frame)
+    variants = metadata["variants"]
+    assert [c.name for c in variants.schema.columns][:3] == ["product", "variant", "verdict"]
+    assert variants.records[0].data["dpi"] == 151.0 and variants.records[0].data["aspect mismatch %"] == 1.2
+    verdicts = metadata["verdicts"]
+    assert [c.name for c in verdicts.schema.columns][0] == "template"
+    assert [c.name for c in verdicts.schema.columns][-1] == "template_id"
