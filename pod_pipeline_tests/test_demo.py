@@ -25,6 +25,9 @@ def test_demo_json_reports_every_sample_in_a_final_state(tmp_path):
         capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 0, done.stderr[-3000:]
+    # Issue 15, item 9: a quiet console (no Dagster DEBUG lines, no warnings); the lines are kept.
+    assert "DEBUG" not in done.stderr and "Warning" not in done.stderr, done.stderr[-2000:]
+    assert "DEBUG" in (tmp_path / "demo" / "dagster.log").read_text()
     results = json.loads(done.stdout)
     assert {r["artwork"]: r["status"] for r in results} == EXPECTED
 

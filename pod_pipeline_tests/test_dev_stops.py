@@ -44,6 +44,12 @@ def test_dev_started_in_the_background_stops_on_sigterm(tmp_path):
             assert time.monotonic() < deadline, "the UI did not come up:\n" + log.read_text()[-3000:]
             time.sleep(0.5)
 
+        # A quiet console while it runs: no Dagster beta/preview/supersession notices, no daemon
+        # INFO line every few seconds (issue 15, item 9).
+        time.sleep(12)
+        console = log.read_text()
+        assert "Warning" not in console and " - INFO - " not in console, console[-3000:]
+
         stopped_at = time.monotonic()
         dev.send_signal(signal.SIGTERM)
         dev.wait(timeout=60)

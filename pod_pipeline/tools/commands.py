@@ -32,7 +32,7 @@ def demo(args: argparse.Namespace) -> int:
         print(f"\n{len(results)} artworks in {elapsed:.1f} s, {env.runs} Dagster runs, {env.ticks} sensor ticks, "
               f"{env.webhooks} Gelato webhooks delivered")
         print(f"Gelato calls: {json.dumps(env.gelato_calls)}")
-        print(f"Dagster instance: DAGSTER_HOME={env.dagster_home}")
+        print(f"Dagster instance: DAGSTER_HOME={env.dagster_home} (its console log: {env.log_path})")
         # The dagster beside this Python: `dagster` alone is not on the PATH of a venv not activated.
         print(f"Browse it: DAGSTER_HOME={env.dagster_home} POD_CATALOG_URL={env.catalog_url} "
               f"POD_BUCKET_DIR={env.bucket_dir} {Path(sys.executable).with_name('dagster')} dev -w workspace.yaml")
@@ -122,6 +122,14 @@ def webhooks(args: argparse.Namespace) -> int:
     return 0
 
 
+# Notices Dagster prints about our own definitions, each time a process loads them.
+QUIET_DEV_WARNINGS = (
+    "Parameter `backfill_policy` of function `asset` is currently in beta",
+    "Asset job publish_artwork materializes assets with varying BackfillPolicies",
+    "Function `dev_command` is superseded",  # `dg dev` needs the dg CLI, a development dependency
+)
+
+
 def default_stop_signals() -> None:
     """In a child about to exec: SIGINT and SIGTERM stop it, whatever its parent ignored."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
@@ -149,12 +157,21 @@ def dev(args: argparse.Namespace) -> int:
             put_into_bucket(write_sample_set(samples), env.bucket_dir)
         print(f"Gelato sandbox on {sandbox.base_url}; bucket {env.bucket_dir} served at {env.bucket_url}")
         print(f"Drop artworks into {env.bucket_dir}/<owner>/ and watch the upload sensor pick them up.")
-        child_env = {**os.environ, **env.environ()}
-        command = [sys.executable, "-m", "dagster", "dev", "-w", "workspace.yaml", "-p", str(args.port)]
+        # A quiet console: Dagster's services log warnings and above (the daemon's INFO line every
+        # few seconds says nothing), and Dagster's beta/preview notices about our own definitions
+        # are not the operator's to act on. Runs still record everything in the instance.
+        # (By message: at interpreter start-up PYTHONWARNINGS cannot name Dagster's own classes.)
+        quiet = ",".join(f"ignore:{message}" for message in QUIET_DEV_WARNINGS)
+        child_env = {**os.environ, **env.environ(),
+                     "PYTHONWARNINGS": ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), quiet]))}
+        command = [sys.executable, "-m", "dagster", "dev", "-w", str(Path("workspace.yaml").resolve()),
+                   "-p", str(args.port), "--log-level", "warning"]
         # Started in the background (`&`, nohup, some supervisors) this process inherits an ignored
         # SIGINT; dagster dev copies SIGINT's disposition to SIGTERM, so its child would ignore the
         # SIGTERM meant to stop it. It starts with both at their defaults instead.
-        child = subprocess.Popen(command, env=child_env, preexec_fn=default_stop_signals)
+        # Run from the instance folder: the repository root's dagster.yaml (the same development
+        # instance) would otherwise draw a "DAGSTER_HOME is set elsewhere" warning.
+        child = subprocess.Popen(command, env=child_env, cwd=env.dagster_home, preexec_fn=default_stop_signals)
         # SIGTERM (e.g. from a supervisor) must stop dagster dev too, not orphan it.
         signal.signal(signal.SIGTERM, lambda *_: child.terminate())
         try:

@@ -11,6 +11,7 @@ DAGSTER_HOME afterwards to browse the runs, materializations and checks in the U
 from __future__ import annotations
 
 import logging
+from contextlib import redirect_stderr
 import os
 import secrets
 import warnings
@@ -43,6 +44,10 @@ class DemoEnvironment:
     @property
     def bucket_dir(self) -> Path:
         return self.home / "bucket"
+
+    @property
+    def log_path(self) -> Path:
+        return self.home / "dagster.log"
 
     @property
     def dagster_home(self) -> Path:
@@ -128,6 +133,7 @@ def run_demo(artworks_dir: Path | None, home: Path, publish_delay: float = 1.0,
     logging.getLogger("dagster").setLevel(logging.WARNING)
     warnings.filterwarnings("ignore", category=PreviewWarning)
     warnings.filterwarnings("ignore", category=BetaWarning)
+    warnings.filterwarnings("ignore", message="Asset job publish_artwork materializes assets with varying BackfillPolicies")
     env = DemoEnvironment(home=home.resolve())
     write_embedded_instance(env.dagster_home)
     if artworks_dir is None:
@@ -147,12 +153,16 @@ def run_demo(artworks_dir: Path | None, home: Path, publish_delay: float = 1.0,
 
         from pod_pipeline.definitions import build_definitions
 
-        defs = build_definitions(os.environ)
-        paths = put_into_bucket(artwork_files(artworks_dir), env.bucket_dir)
-        with DagsterInstance.get() as instance:
-            env.ticks, env.runs = drive_until(
-                defs, instance, lambda: all(r["status"] in FINAL_ARTWORK_STATUSES for r in iter_results(catalog, paths)),
-                timeout_seconds)
-            env.webhooks = len(sandbox.state.webhooks())
+        # Dagster's console lines (each sensor context and run brings its own handler) go to a
+        # file beside the instance: the console shows the demo's table, nothing is lost.
+        with open(env.log_path, "w") as dagster_log, redirect_stderr(dagster_log):
+            defs = build_definitions(os.environ)
+            paths = put_into_bucket(artwork_files(artworks_dir), env.bucket_dir)
+            with DagsterInstance.get() as instance:
+                env.ticks, env.runs = drive_until(
+                    defs, instance,
+                    lambda: all(r["status"] in FINAL_ARTWORK_STATUSES for r in iter_results(catalog, paths)),
+                    timeout_seconds)
+                env.webhooks = len(sandbox.state.webhooks())
         env.gelato_calls = sandbox.call_counts()
     return list(iter_results(catalog, paths)), env
