@@ -35,6 +35,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--timeout", type=float, default=600.0, help="Give up after this many seconds.")
     demo.set_defaults(func=commands.demo)
 
+    shots = subcommands.add_parser(
+        "screenshots", help="Run a demo, open the Dagster UI on it in headless chromium, and save screenshots.",
+        description="The README's pictures: the asset graph, a published artwork's listing, prices and products, "
+        "and a rejected upload. Needs Debian's chromium (apt-get install chromium) or CHROMIUM_PATH.")
+    shots.add_argument("--out", default="docs/screenshots", help="Folder for the PNG files.")
+    shots.add_argument("--home", help="Folder for the demo (default: a temporary folder).")
+    shots.set_defaults(func=commands.screenshots)
+
     dev = subcommands.add_parser("dev", help="The same flow with the Dagster UI (dagster dev + sandbox + bucket).",
                               description="Start the Gelato sandbox and the local bucket server, then `dagster dev`.")
     dev.add_argument("--home", default=DEV_HOME, help="Folder for the instance, bucket and catalog.")

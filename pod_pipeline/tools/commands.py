@@ -181,6 +181,28 @@ def dev(args: argparse.Namespace) -> int:
             return child.wait()
 
 
+def screenshots(args: argparse.Namespace) -> int:
+    """A fresh demo, the UI served on its instance, and the README's pictures of it."""
+    import socket
+    import tempfile
+
+    from pod_pipeline.tools.browser import demo_pages, visit, webserver
+    from pod_pipeline.tools.demo import run_demo
+
+    home = Path(args.home) if args.home else Path(tempfile.mkdtemp(prefix="pod-screenshots-"))
+    results, env = run_demo(None, home, publish_delay=0.3)
+    published = next(r["artwork_id"] for r in results if r["status"] == "published")
+    rejected = next(r["artwork_id"] for r in results if r["status"] == "rejected" and "not an image" in r["reason"])
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with webserver(env.environ(), port, home / "webserver.log") as base:
+        pages = visit(base, demo_pages(published, rejected), out_dir=Path(args.out))
+    for page in pages:
+        print(page.screenshot)
+    return 0
+
+
 def validate_settings(args: argparse.Namespace) -> int:
     from pod_pipeline.settings import SettingsError, load_settings
 
