@@ -5,6 +5,8 @@ import json
 import subprocess
 import sys
 
+from dagster import AssetKey, DagsterInstance
+
 from pod_pipeline.tools.sandbox.seed import load_catalog
 
 EXPECTED = {
@@ -45,3 +47,7 @@ def test_demo_json_reports_every_sample_in_a_final_state(tmp_path):
         if result["status"] == "partial":
             assert result["reason"]
     assert (tmp_path / "demo" / "dagster" / "dagster.yaml").exists()
+    # The instance browses like a real one: the funnel is there, its check evaluated (issue 15, item 7).
+    with DagsterInstance.from_config(str(tmp_path / "demo" / "dagster")) as instance:
+        funnel = instance.get_latest_materialization_event(AssetKey("funnel"))
+        assert funnel is not None and funnel.asset_materialization.metadata["uploads"].value == len(EXPECTED)

@@ -149,7 +149,7 @@ def run_demo(artworks_dir: Path | None, home: Path, publish_delay: float = 1.0,
             BackgroundServer(create_bucket_app(env.bucket_dir)) as bucket:
         env.sandbox_url, env.bucket_url = sandbox.base_url, bucket.base_url + BUCKET_MOUNT
         os.environ.update(env.environ())
-        from dagster import DagsterInstance
+        from dagster import AssetKey, DagsterInstance
 
         from pod_pipeline.definitions import build_definitions
 
@@ -164,5 +164,9 @@ def run_demo(artworks_dir: Path | None, home: Path, publish_delay: float = 1.0,
                     lambda: all(r["status"] in FINAL_ARTWORK_STATUSES for r in iter_results(catalog, paths)),
                     timeout_seconds)
                 env.webhooks = len(sandbox.state.webhooks())
+                # What the hourly automation would have done by now: the funnel, with its check.
+                defs.resolve_implicit_global_asset_job_def().execute_in_process(
+                    instance=instance, asset_selection=[AssetKey("funnel")], raise_on_error=False,
+                    run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}})
         env.gelato_calls = sandbox.call_counts()
     return list(iter_results(catalog, paths)), env
