@@ -73,3 +73,16 @@ def test_dev_started_in_the_background_stops_on_sigterm(tmp_path):
         except ProcessLookupError:
             pass
         dev.wait(timeout=10)
+
+
+def test_dev_hands_dagster_dev_a_quiet_environment_that_still_finds_the_settings(tmp_path, monkeypatch):
+    from pod_pipeline.tools.commands import QUIET_DEV_WARNINGS, dev_child_environment
+
+    monkeypatch.chdir(tmp_path)
+    child = dev_child_environment({"POD_SETTINGS": "my-settings.yaml", "PYTHONWARNINGS": "error::DeprecationWarning"},
+                                  {"DAGSTER_HOME": str(tmp_path / "dev" / "dagster")})
+    # dagster dev runs in the instance folder: the seller's relative settings path still points here.
+    assert child["POD_SETTINGS"] == str(tmp_path / "my-settings.yaml")
+    filters = child["PYTHONWARNINGS"].split(",")
+    assert filters[0] == "error::DeprecationWarning"  # the caller's own filters come first and stay
+    assert filters[1:] == [f"ignore:{message}" for message in QUIET_DEV_WARNINGS]

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Mapping
 
 
 def demo(args: argparse.Namespace) -> int:
@@ -130,6 +131,18 @@ QUIET_DEV_WARNINGS = (
 )
 
 
+def dev_child_environment(base: Mapping[str, str], demo: Mapping[str, str]) -> dict[str, str]:
+    """The environment `dagster dev` runs with under `pod-pipeline dev`. A quiet console:
+    Dagster's beta/preview notices about our own definitions are not the operator's to act on
+    (by message: at interpreter start-up PYTHONWARNINGS cannot name Dagster's classes). And it
+    runs in the instance folder, so a settings path given relative to here is made absolute."""
+    quiet = ",".join(f"ignore:{message}" for message in QUIET_DEV_WARNINGS)
+    child = {**base, **demo, "PYTHONWARNINGS": ",".join(filter(None, [base.get("PYTHONWARNINGS"), quiet]))}
+    if child.get("POD_SETTINGS"):
+        child["POD_SETTINGS"] = str(Path(child["POD_SETTINGS"]).resolve())
+    return child
+
+
 def default_stop_signals() -> None:
     """In a child about to exec: SIGINT and SIGTERM stop it, whatever its parent ignored."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
@@ -157,13 +170,8 @@ def dev(args: argparse.Namespace) -> int:
             put_into_bucket(write_sample_set(samples), env.bucket_dir)
         print(f"Gelato sandbox on {sandbox.base_url}; bucket {env.bucket_dir} served at {env.bucket_url}")
         print(f"Drop artworks into {env.bucket_dir}/<owner>/ and watch the upload sensor pick them up.")
-        # A quiet console: Dagster's services log warnings and above (the daemon's INFO line every
-        # few seconds says nothing), and Dagster's beta/preview notices about our own definitions
-        # are not the operator's to act on. Runs still record everything in the instance.
-        # (By message: at interpreter start-up PYTHONWARNINGS cannot name Dagster's own classes.)
-        quiet = ",".join(f"ignore:{message}" for message in QUIET_DEV_WARNINGS)
-        child_env = {**os.environ, **env.environ(),
-                     "PYTHONWARNINGS": ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), quiet]))}
+        child_env = dev_child_environment(os.environ, env.environ())
+        # Services log warnings and above: the daemon's INFO line every few seconds says nothing.
         command = [sys.executable, "-m", "dagster", "dev", "-w", str(Path("workspace.yaml").resolve()),
                    "-p", str(args.port), "--log-level", "warning"]
         # Started in the background (`&`, nohup, some supervisors) this process inherits an ignored
