@@ -49,6 +49,7 @@ NOT_FOR_RUNS = {
     "POD_SANDBOX_URL": "demo only", "POD_BUCKET_DIR": "local bucket (demo)", "POD_BUCKET_URL": "local bucket (demo)",
     "DAGSTER_HOME": "set by the image", "DATABASE_URL": "`db migrate` fallback, run by an operator",
     "GELATO_WEBHOOK_SECRET": "webhook receiver only", "GELATO_WEBHOOK_HEADER": "webhook receiver only",
+    "CHROMIUM_PATH": "`pod-pipeline screenshots` and the browser test only",
 }
 PARITY_SECTIONS = ("concurrency", "run_monitoring", "run_retries", "retention")
 
