@@ -26,9 +26,7 @@ __all__ = ["ASSET_PARTITION_RANGE_END_TAG", "ASSET_PARTITION_RANGE_START_TAG", "
 def add_partition_metadata(context: AssetExecutionContext, partition_key: str, metadata: Mapping[str, Any]) -> None:
     """Metadata for one partition of the step's own range, without Dagster's per-call listing
     of every partition. The caller guarantees `partition_key` is in the step's range."""
-    step = context.get_step_execution_context()
-    step._metadata_accumulator = step._metadata_accumulator.with_additional_asset_metadata(  # noqa: SLF001
-        asset_key=context.asset_key, metadata=dict(metadata), partition_key=partition_key)
+    add_partitions_metadata(context, {partition_key: metadata})
 
 
 def add_partitions_metadata(context: AssetExecutionContext, by_partition: Mapping[str, Mapping[str, Any]]) -> None:

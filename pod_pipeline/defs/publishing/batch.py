@@ -22,6 +22,7 @@ from pod_pipeline.defs.dagster_private import add_partition_metadata
 from pod_pipeline.observability.context import log_context
 
 STOPPED = "stopped"
+UPSTREAM_REASON = "stopped upstream (see the artwork's status)"
 
 
 def by_artwork(context: AssetExecutionContext, value: Any) -> dict[str, Any]:
@@ -77,7 +78,7 @@ class ArtworkBatch:
         """Artworks of the range that an upstream asset stopped: marked, not worked on."""
         for key in self.keys:
             if key not in present and key not in self.done and key not in self.stopped:
-                self.note(key, {"outcome": STOPPED, "reason": "stopped upstream (see the artwork's status)"})
+                self.note(key, {"outcome": STOPPED, "reason": UPSTREAM_REASON})
 
     def output(self) -> Any:
         """The value to return: one artwork's value, or {artwork: value} for a range. Raises when

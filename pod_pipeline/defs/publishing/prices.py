@@ -19,7 +19,7 @@ from pod_pipeline.catalog.prices import PRICE_KEY, PRICE_STORED
 from pod_pipeline.gelato.models import Template
 from pod_pipeline.defs.runs import DRY_RUN_TAG, MAX_BATCH_SIZE, REPRICE_RUN_SIZE, artworks_partitions
 from pod_pipeline.defs.dagster_private import add_partitions_metadata
-from pod_pipeline.defs.publishing.batch import STOPPED, by_artwork
+from pod_pipeline.defs.publishing.batch import STOPPED, UPSTREAM_REASON, by_artwork
 from pod_pipeline.defs.publishing.price_checks import PRICE_CHECK_SPECS, price_check_results
 from pod_pipeline.pricing.drift import drift_rows, drift_summary, reasons_table, write_drift_csv
 from pod_pipeline.pricing.fx import FxError, load_rates
@@ -59,8 +59,7 @@ def price_table(rows: pd.DataFrame, titles: dict[str, str], limit: int = 200) ->
     return table(shown, limit=limit)
 
 
-def per_artwork_figures(result: Repricing, keys: list[str], priced: set[str], titles: dict[str, str] | None = None
-                        ) -> dict[str, dict]:
+def per_artwork_figures(result: Repricing, keys: list[str], priced: set[str], titles: dict[str, str]) -> dict[str, dict]:
     """Each artwork's own figures for its partition in a range run (the run's totals go in the
     range's observation): its rows, changes and mean margin, or why it has no prices."""
     rows = result.rows
@@ -70,10 +69,9 @@ def per_artwork_figures(result: Repricing, keys: list[str], priced: set[str], ti
                                           mean_margin=("margin", "mean")).to_dict("index")
     # Each artwork's price table in a publishing batch; in a catalog-wide re-pricing only the rows
     # that moved (thousands of full tables would swell the event log for little).
-    full = titles is not None and len(keys) <= MAX_BATCH_SIZE
+    full = len(keys) <= MAX_BATCH_SIZE
     shown = rows if full else rows[rows["changed"].astype(bool)]
-    tables = {key: price_table(group, titles or {}, limit=200 if full else 20)
-              for key, group in shown.groupby("artwork_id")} if titles is not None else {}
+    tables = {key: price_table(group, titles, limit=200 if full else 20) for key, group in shown.groupby("artwork_id")}
     figures = {}
     for key in keys:
         if key in own:
@@ -84,7 +82,7 @@ def per_artwork_figures(result: Repricing, keys: list[str], priced: set[str], ti
         elif key in priced:
             figures[key] = {"rows_priced": 0, "reason": "no variant is sold in the seller's markets"}
         else:
-            figures[key] = {"outcome": STOPPED, "reason": "stopped upstream (see the artwork's status)"}
+            figures[key] = {"outcome": STOPPED, "reason": UPSTREAM_REASON}
     return figures
 
 
