@@ -31,7 +31,7 @@ def build_definitions(env: Mapping[str, str] = os.environ) -> Definitions:
         gelato_cache.build(mode.name),
         publishing.build(mode.name),
         repricing.build(mode.name, resources["settings"]),
-        operations.build(),
+        operations.build(mode.name),
         Definitions(sensors=[time_driven_sensor(mode.name)], loggers={"console": pod_logger}, resources=resources),
     )
 

@@ -2,10 +2,13 @@
 defaults, the bundled sample set."""
 
 import json
+import re
 import subprocess
 import sys
 
-from dagster import AssetKey, DagsterInstance
+from dagster import AssetKey, DagsterInstance, RunsFilter
+
+from pod_pipeline.defs.dagster_private import InstigatorType
 
 from pod_pipeline.tools.sandbox.seed import load_catalog
 
@@ -47,7 +50,23 @@ def test_demo_json_reports_every_sample_in_a_final_state(tmp_path):
         if result["status"] == "partial":
             assert result["reason"]
     assert (tmp_path / "demo" / "dagster" / "dagster.yaml").exists()
-    # The instance browses like a real one: the funnel is there, its check evaluated (issue 15, item 7).
+    # The instance browses like a real one (issue 15, item 7): the daemon launched every run from
+    # the code location (so the timeline and each sensor's Runs tab show it), its ticks are
+    # recorded with what they did, and the funnel is there with its check evaluated.
     with DagsterInstance.from_config(str(tmp_path / "demo" / "dagster")) as instance:
         funnel = instance.get_latest_materialization_event(AssetKey("funnel"))
         assert funnel is not None and funnel.asset_materialization.metadata["uploads"].value == len(EXPECTED)
+        runs = instance.get_runs()
+        assert {r.job_name for r in runs} == {"refresh_gelato_cache", "publish_artwork", "refresh_funnel"}
+        assert all(r.remote_job_origin is not None and r.is_success for r in runs), runs
+        publishing = instance.get_runs(RunsFilter(job_name="publish_artwork"))
+        assert all(r.tags.get("dagster/sensor_name") == "upload_sensor" for r in publishing)
+        ticks = {state.instigator_name: instance.get_ticks(state.instigator_origin_id, state.selector_id)
+                 for state in instance.all_instigator_state(instigator_type=InstigatorType.SENSOR)}
+        launched = {run_id for tick in ticks["upload_sensor"] for run_id in tick.run_ids}
+        assert {r.run_id for r in publishing} <= launched
+        # Each status tick says what it did; together they moved every live product.
+        changes = [int(m.group(1)) for tick in ticks["product_status_sensor"]
+                   for m in [re.search(r"(\d+) changes", tick.skip_reason or "")] if m]
+        live = sum(p["status"] == "active" for r in results for p in r["products"])
+        assert len(changes) == len(ticks["product_status_sensor"]) and sum(changes) >= live > 0, changes

@@ -76,7 +76,7 @@ def test_dev_started_in_the_background_stops_on_sigterm(tmp_path):
 
 
 def test_dev_hands_dagster_dev_a_quiet_environment_that_still_finds_the_settings(tmp_path, monkeypatch):
-    from pod_pipeline.tools.commands import QUIET_DEV_WARNINGS, dev_child_environment
+    from pod_pipeline.tools.dagster_services import QUIET_DEV_WARNINGS, dev_child_environment
 
     monkeypatch.chdir(tmp_path)
     child = dev_child_environment({"POD_SETTINGS": "my-settings.yaml", "PYTHONWARNINGS": "error::DeprecationWarning"},

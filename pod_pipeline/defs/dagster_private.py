@@ -8,6 +8,8 @@ place, loudly: `pod_pipeline_tests/defs/test_dagster_private.py` checks each one
 * The step's metadata accumulator: `add_asset_metadata(partition_key=…)` lists every partition
   of the asset on each call (57 ms at 20,000 artworks: seconds per batch), so a batch's
   per-partition metadata goes straight to the accumulator for keys of the step's own range.
+* `InstigatorType`: an instance's recorded sensor ticks are read per instigator state, filtered
+  by type (the demo's summary line); the enum is not exported.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ from typing import Any, Mapping
 
 from dagster import AssetExecutionContext
 from dagster._core.execution.context.metadata_logging import AssetMetadataHandle
+from dagster._core.scheduler.instigation import InstigatorType
 from dagster._core.storage.fs_io_manager import PickledObjectFilesystemIOManager
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-__all__ = ["ASSET_PARTITION_RANGE_END_TAG", "ASSET_PARTITION_RANGE_START_TAG", "PickledObjectFilesystemIOManager",
-           "add_partition_metadata", "add_partitions_metadata"]
+__all__ = ["ASSET_PARTITION_RANGE_END_TAG", "ASSET_PARTITION_RANGE_START_TAG", "InstigatorType",
+           "PickledObjectFilesystemIOManager", "add_partition_metadata", "add_partitions_metadata"]
 
 
 def add_partition_metadata(context: AssetExecutionContext, partition_key: str, metadata: Mapping[str, Any]) -> None:

@@ -20,6 +20,12 @@ def mode_tags(mode: str) -> dict[str, str]:
     return {MODE_TAG: mode}
 
 
+def sensor_interval_seconds(mode: str) -> int:
+    """How often the upload and status sensors tick. 15 s against Gelato; in demo mode, whose
+    sandbox answers at once, 5 s (the daemon's shortest loop), so a walkthrough is short."""
+    return 5 if mode == "demo" else 15
+
+
 def pipeline_job(name: str, selection: AssetSelection, mode: str, description: str, hooks=frozenset()):
     """A job as every job of the pipeline is: in-process (the work is API-bound, a process per
     step would cost more than the step), the run logger by default, failed steps reported to

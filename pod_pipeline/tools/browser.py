@@ -1,5 +1,5 @@
 """The Dagster UI as a person sees it, in a real browser (Debian's `chromium`, driven by
-Playwright): a webserver on a finished instance, pages opened by URL, their text read and their
+Playwright): pages of a webserver on a finished instance (`dagster_services.webserver`) opened by URL, their text read and their
 screenshots taken. The browser test asserts on what the pages show; `pod-pipeline screenshots`
 writes the README's pictures the same way."""
 
@@ -7,18 +7,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
-import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Mapping
 from urllib.parse import quote
-
-import httpx
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 class BrowserMissing(RuntimeError):
@@ -31,40 +22,6 @@ def chromium_path() -> str:
     if not found:
         raise BrowserMissing("no chromium: install Debian's (`apt-get install -y chromium`) or set CHROMIUM_PATH")
     return found
-
-
-@contextmanager
-def webserver(env: Mapping[str, str], port: int, log_path: Path, timeout_seconds: float = 120) -> Iterator[str]:
-    """`dagster-webserver` on the repository's workspace with `env` (a demo's DAGSTER_HOME,
-    catalog and bucket); yields its base URL once it answers."""
-    command = [str(Path(sys.executable).with_name("dagster-webserver")), "-w", str(REPO_ROOT / "workspace.yaml"),
-               "-h", "127.0.0.1", "-p", str(port)]
-    with open(log_path, "w") as log:
-        # Its own folder as the working directory: the repository's dagster.yaml stays out of it.
-        server = subprocess.Popen(command, env={**os.environ, **env}, cwd=env["DAGSTER_HOME"], stdout=log,
-                                  stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout_seconds
-        while True:
-            if server.poll() is not None:
-                raise RuntimeError(f"dagster-webserver exited:\n{log_path.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{base}/server_info", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"dagster-webserver did not answer within {timeout_seconds:.0f} s")
-            time.sleep(0.5)
-        yield base
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
 
 
 @dataclass

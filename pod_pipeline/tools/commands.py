@@ -10,12 +10,12 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import Mapping
 
 
 def demo(args: argparse.Namespace) -> int:
     import time
 
+    from pod_pipeline.tools.dagster_services import WORKSPACE
     from pod_pipeline.tools.demo import default_home, run_demo
 
     home = Path(args.home) if args.home else default_home()
@@ -31,12 +31,12 @@ def demo(args: argparse.Namespace) -> int:
             live = sum(p["status"] == "active" for p in r["products"])
             print(f"{r['artwork']:<32} {r['status']:<10} {live:>2} live   {r['reason'] or ''}")
         print(f"\n{len(results)} artworks in {elapsed:.1f} s, {env.runs} Dagster runs, {env.ticks} sensor ticks, "
-              f"{env.webhooks} Gelato webhooks delivered")
+              f"{env.webhooks} Gelato webhooks delivered (ticks and runs by the Dagster daemon)")
         print(f"Gelato calls: {json.dumps(env.gelato_calls)}")
         print(f"Dagster instance: DAGSTER_HOME={env.dagster_home} (its console log: {env.log_path})")
         # The dagster beside this Python: `dagster` alone is not on the PATH of a venv not activated.
         print(f"Browse it: DAGSTER_HOME={env.dagster_home} POD_CATALOG_URL={env.catalog_url} "
-              f"POD_BUCKET_DIR={env.bucket_dir} {Path(sys.executable).with_name('dagster')} dev -w workspace.yaml")
+              f"POD_BUCKET_DIR={env.bucket_dir} {Path(sys.executable).with_name('dagster')} dev -w {WORKSPACE}")
     from pod_pipeline.catalog.rows import FINAL_ARTWORK_STATUSES
 
     return 0 if all(r["status"] in FINAL_ARTWORK_STATUSES for r in results) else 1
@@ -123,32 +123,6 @@ def webhooks(args: argparse.Namespace) -> int:
     return 0
 
 
-# Notices Dagster prints about our own definitions, each time a process loads them.
-QUIET_DEV_WARNINGS = (
-    "Parameter `backfill_policy` of function `asset` is currently in beta",
-    "Asset job publish_artwork materializes assets with varying BackfillPolicies",
-    "Function `dev_command` is superseded",  # `dg dev` needs the dg CLI, a development dependency
-)
-
-
-def dev_child_environment(base: Mapping[str, str], demo: Mapping[str, str]) -> dict[str, str]:
-    """The environment `dagster dev` runs with under `pod-pipeline dev`. A quiet console:
-    Dagster's beta/preview notices about our own definitions are not the operator's to act on
-    (by message: at interpreter start-up PYTHONWARNINGS cannot name Dagster's classes). And it
-    runs in the instance folder, so a settings path given relative to here is made absolute."""
-    quiet = ",".join(f"ignore:{message}" for message in QUIET_DEV_WARNINGS)
-    child = {**base, **demo, "PYTHONWARNINGS": ",".join(filter(None, [base.get("PYTHONWARNINGS"), quiet]))}
-    if child.get("POD_SETTINGS"):
-        child["POD_SETTINGS"] = str(Path(child["POD_SETTINGS"]).resolve())
-    return child
-
-
-def default_stop_signals() -> None:
-    """In a child about to exec: SIGINT and SIGTERM stop it, whatever its parent ignored."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
 def dev(args: argparse.Namespace) -> int:
     """Sandbox + bucket server in this process, `dagster dev` as a child with the right env."""
     from pod_pipeline.artwork.samples import write_sample_set
@@ -158,6 +132,8 @@ def dev(args: argparse.Namespace) -> int:
     from pod_pipeline.tools.sandbox.server import SandboxServer
     from pod_pipeline.tools.serving import BackgroundServer
     from pod_pipeline.storage.file_server import BUCKET_MOUNT, create_bucket_app
+
+    from pod_pipeline.tools.dagster_services import default_stop_signals, dev_child_environment
 
     env = DemoEnvironment(home=Path(args.home).resolve())
     write_embedded_instance(env.dagster_home)
@@ -194,7 +170,8 @@ def screenshots(args: argparse.Namespace) -> int:
     import socket
     import tempfile
 
-    from pod_pipeline.tools.browser import demo_pages, visit, webserver
+    from pod_pipeline.tools.browser import demo_pages, visit
+    from pod_pipeline.tools.dagster_services import webserver
     from pod_pipeline.tools.demo import run_demo
 
     home = Path(args.home) if args.home else Path(tempfile.mkdtemp(prefix="pod-screenshots-"))

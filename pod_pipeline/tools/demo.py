@@ -1,30 +1,27 @@
 """`pod-pipeline demo`: the whole flow on embedded parts, headless.
 
 Starts the Gelato sandbox, a local bucket and the webhook receiver (the sandbox delivers its
-store-product events to it), puts artworks into the bucket, then drives the real Dagster
-objects: it ticks the upload sensor and the status sensor, applies their partition requests and
-observations, and executes each requested run on a SQLite Dagster instance (deduplicated by run
-key, tagged as sensor runs), until every artwork is published or rejected. Point `dagster dev` at the same
-DAGSTER_HOME afterwards to browse the runs, materializations and checks in the UI.
+store-product events to it), puts artworks into the bucket, and runs the real Dagster daemon on
+a SQLite instance: the sensors tick on their own, the queue launches the runs they request, until
+every artwork is published or rejected; then the funnel is refreshed through the queue as an
+operator would. Point `dagster dev` at the same DAGSTER_HOME afterwards to browse the runs (on the
+timeline and under their sensors), the ticks, materializations and checks in the UI.
 """
 
 from __future__ import annotations
 
-import logging
-from contextlib import redirect_stderr
 import os
 import secrets
-import warnings
 import shutil
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
-from dagster import BetaWarning, PreviewWarning
-
 from pod_pipeline.catalog.rows import FINAL_ARTWORK_STATUSES
-from pod_pipeline.tools.sensor_driver import drive_until
+from pod_pipeline.tools.dagster_services import (active_runs, daemon, dev_child_environment, launch_job,
+                                                 sensor_ticks, wait_for)
 
 DEMO_OWNER = "00000000-0000-4000-8000-00000000d3e0"  # a demo seller's user id, as Supabase would have
 
@@ -129,11 +126,6 @@ def run_demo(artworks_dir: Path | None, home: Path, publish_delay: float = 1.0,
     from pod_pipeline.storage.file_server import BUCKET_MOUNT, create_bucket_app
     from pod_pipeline.webhooks.app import WEBHOOK_PATH, create_webhook_app
 
-    # The demo prints its own table; Dagster's events still land in the instance for the UI.
-    logging.getLogger("dagster").setLevel(logging.WARNING)
-    warnings.filterwarnings("ignore", category=PreviewWarning)
-    warnings.filterwarnings("ignore", category=BetaWarning)
-    warnings.filterwarnings("ignore", message="Asset job publish_artwork materializes assets with varying BackfillPolicies")
     env = DemoEnvironment(home=home.resolve())
     write_embedded_instance(env.dagster_home)
     if artworks_dir is None:
@@ -149,24 +141,27 @@ def run_demo(artworks_dir: Path | None, home: Path, publish_delay: float = 1.0,
             BackgroundServer(create_bucket_app(env.bucket_dir)) as bucket:
         env.sandbox_url, env.bucket_url = sandbox.base_url, bucket.base_url + BUCKET_MOUNT
         os.environ.update(env.environ())
-        from dagster import AssetKey, DagsterInstance
+        from dagster import DagsterInstance
 
-        from pod_pipeline.definitions import build_definitions
+        paths = put_into_bucket(artwork_files(artworks_dir), env.bucket_dir)
+        # The real daemon ticks the sensors, queues and launches the runs and records it all, so
+        # the instance browses as a production one would: runs on the timeline and under their
+        # sensor, productive ticks with their summaries. Its console goes to a file.
+        services_env = dev_child_environment(os.environ, env.environ())
+        with daemon(services_env, env.log_path) as process, DagsterInstance.get() as instance:
+            def settled() -> bool:
+                return (all(r["status"] in FINAL_ARTWORK_STATUSES for r in iter_results(catalog, paths))
+                        and instance.get_runs_count() > 0 and not active_runs(instance))
 
-        # Dagster's console lines (each sensor context and run brings its own handler) go to a
-        # file beside the instance: the console shows the demo's table, nothing is lost.
-        with open(env.log_path, "w") as dagster_log, redirect_stderr(dagster_log):
-            defs = build_definitions(os.environ)
-            paths = put_into_bucket(artwork_files(artworks_dir), env.bucket_dir)
-            with DagsterInstance.get() as instance:
-                env.ticks, env.runs = drive_until(
-                    defs, instance,
-                    lambda: all(r["status"] in FINAL_ARTWORK_STATUSES for r in iter_results(catalog, paths)),
-                    timeout_seconds)
-                env.webhooks = len(sandbox.state.webhooks())
-                # What the hourly automation would have done by now: the funnel, with its check.
-                defs.resolve_implicit_global_asset_job_def().execute_in_process(
-                    instance=instance, asset_selection=[AssetKey("funnel")], raise_on_error=False,
-                    run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}})
+            try:
+                wait_for(settled, process, env.log_path, timeout_seconds, "every artwork published or rejected")
+            except TimeoutError as late:  # the table still shows where each artwork got to
+                print(late, file=sys.stderr)
+            env.webhooks = len(sandbox.state.webhooks())
+            # What the hourly automation would have done by now: the funnel, with its check,
+            # launched as an operator would (Dagster's CLI, through the run queue).
+            launch_job("refresh_funnel", services_env)
+            wait_for(lambda: not active_runs(instance), process, env.log_path, 120, "the funnel's run")
+            env.runs, env.ticks = instance.get_runs_count(), sensor_ticks(instance)
         env.gelato_calls = sandbox.call_counts()
     return list(iter_results(catalog, paths)), env

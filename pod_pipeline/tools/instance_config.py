@@ -22,6 +22,12 @@ concurrency:
         value:
           applyLimitPerUniqueValue: true
         limit: 1
+run_coordinator:
+  module: dagster.core.run_coordinator
+  class: QueuedRunCoordinator
+  config:
+    # A developer who drops an artwork sees its run start within a second, not five.
+    dequeue_interval_seconds: 1
 run_monitoring:
   enabled: true
   free_slots_after_run_end_seconds: 30

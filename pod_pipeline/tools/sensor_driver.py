@@ -1,6 +1,7 @@
 """Ticking a sensor and executing the runs it asks for, in this process, the way the Dagster
 daemon would: partition requests applied, cursor kept, run keys deduplicated, runs tagged as
-the sensor's. The demo, the tests and the benchmarks use it to drive the real flow headless."""
+the sensor's. Tests and benchmarks use it to drive the real flow headless and fast; the demo runs
+the daemon itself (`dagster_services.daemon`), whose runs and ticks the UI shows as production's."""
 
 from __future__ import annotations
 
@@ -89,7 +90,7 @@ def follow_until_settled(defs: Definitions, instance: DagsterInstance, timeout_s
 def drive_until(defs: Definitions, instance: DagsterInstance, done, timeout_seconds: float,
                 idle_pause_seconds: float = 0.5) -> tuple[int, int]:
     """Tick the upload and status sensors in turn, executing the runs they ask for, until
-    `done()` or the timeout; returns (ticks, runs). The demo and the soak drive the flow so."""
+    `done()` or the timeout; returns (ticks, runs). The soak drives the flow so."""
     uploads = SensorDriver(defs, instance, "upload_sensor", log_level="CRITICAL")
     statuses = SensorDriver(defs, instance, "product_status_sensor", log_level="CRITICAL")
     deadline, ticks = time.monotonic() + timeout_seconds, 0

@@ -16,6 +16,7 @@ from dagster import (
 from pod_pipeline.defs.dagster_private import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
+    InstigatorType,
     PickledObjectFilesystemIOManager,
     add_partition_metadata,
     add_partitions_metadata,
@@ -64,3 +65,10 @@ def test_the_private_apis_still_do_what_the_pipeline_needs(tmp_path):
         stored = sorted(p.name for p in (tmp_path / "values" / "upstream").iterdir())
         assert stored == ["b", "d"]
         assert instance.get_latest_materialization_event(AssetKey("downstream")) is not None
+
+
+def test_sensor_states_are_read_by_instigator_type():
+    # The demo counts its daemon's ticks so (test_demo.py checks the count against a real daemon).
+    with instance_for_test() as instance:
+        assert InstigatorType.SENSOR.value == "SENSOR"
+        assert instance.all_instigator_state(instigator_type=InstigatorType.SENSOR) == []

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from pod_pipeline.tools.browser import BrowserMissing, chromium_path, demo_pages, visit, webserver
+from pod_pipeline.tools.browser import BrowserMissing, chromium_path, demo_pages, visit
+from pod_pipeline.tools.dagster_services import webserver
 from pod_pipeline_tests.test_commands_on_postgres import free_port
 
 CLI = str(Path(sys.executable).with_name("pod-pipeline"))

@@ -1,10 +1,22 @@
 """Operations' wiring: the `funnel` asset with its stuck-artwork check, refreshed hourly by their
-automation conditions (`defs/automation.py`)."""
+automation conditions (`defs/automation.py`), and a job to refresh them now."""
 
-from dagster import Definitions, load_asset_checks_from_modules, load_assets_from_modules
+import functools
+
+from dagster import AssetSelection, Definitions, load_asset_checks_from_modules, load_assets_from_modules
 
 from pod_pipeline.defs.operations import funnel
+from pod_pipeline.defs.runs import pipeline_job
 
 
-def build() -> Definitions:
-    return Definitions(assets=load_assets_from_modules([funnel]), asset_checks=load_asset_checks_from_modules([funnel]))
+@functools.cache
+def refresh_funnel_job(mode: str):
+    return pipeline_job(
+        "refresh_funnel", AssetSelection.assets(funnel.funnel), mode,
+        "The upload funnel and its stuck-artwork check, now rather than at the next hour (the demo "
+        "launches it at its end; an operator can from the Launchpad).")
+
+
+def build(mode: str) -> Definitions:
+    return Definitions(assets=load_assets_from_modules([funnel]), asset_checks=load_asset_checks_from_modules([funnel]),
+                       jobs=[refresh_funnel_job(mode)])

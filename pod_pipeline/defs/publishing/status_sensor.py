@@ -27,6 +27,7 @@ from pod_pipeline.defs.gelato_resource import GelatoResource
 from pod_pipeline.defs.gelato_cache.jobs import REFRESH_GELATO_CACHE, refresh_gelato_cache_job
 from pod_pipeline.observability.sentry import report_errors
 from pod_pipeline.defs.resources import CatalogResource, SettingsResource
+from pod_pipeline.defs.runs import sensor_interval_seconds
 from pod_pipeline.defs.ui_metadata import product_links, table
 
 PUBLISHED_PRODUCTS = AssetKey("published_products")
@@ -75,7 +76,7 @@ def product_status_sensor(mode: str):
     @sensor(
         name="product_status_sensor",
         jobs=[refresh_gelato_cache_job(mode)],
-        minimum_interval_seconds=15,
+        minimum_interval_seconds=sensor_interval_seconds(mode),
         default_status=DefaultSensorStatus.RUNNING,
         description="Follows created products until live or failed: stored Gelato webhook events first "
         "(each product re-fetched), then polling with exponential backoff. Writes each transition to the "

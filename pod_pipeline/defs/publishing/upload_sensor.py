@@ -25,7 +25,7 @@ from dagster import (
 from pod_pipeline.defs.dagster_private import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from pod_pipeline.defs.gelato_cache.jobs import REFRESH_GELATO_CACHE, refresh_gelato_cache_job
 from pod_pipeline.defs.publishing.jobs import PUBLISH_ARTWORK, publish_artwork_job
-from pod_pipeline.defs.runs import UPLOAD_PATH_TAG, UPLOAD_VERSION_TAG, artworks_partitions
+from pod_pipeline.defs.runs import UPLOAD_PATH_TAG, UPLOAD_VERSION_TAG, artworks_partitions, sensor_interval_seconds
 from pod_pipeline.storage.base import Upload, printable
 from pod_pipeline.observability import report_errors, with_run_logger
 from pod_pipeline.defs.resources import CatalogResource, StorageResource, UploadBatchingResource
@@ -93,7 +93,7 @@ def upload_sensor(mode: str):
     @sensor(
         name="upload_sensor",
         jobs=[publish_artwork_job(mode), refresh_gelato_cache_job(mode)],
-        minimum_interval_seconds=15,
+        minimum_interval_seconds=sensor_interval_seconds(mode),
         default_status=DefaultSensorStatus.RUNNING,
         description="Finds new or changed uploads in the artwork bucket (keyset cursor), adds one "
         "partition per artwork and requests publishing runs: a burst of new artworks in batches "
