@@ -6,9 +6,10 @@ import re
 import subprocess
 import sys
 
-from dagster import AssetKey, DagsterInstance, RunsFilter
+from dagster import AssetKey, AssetPartitionStatus, DagsterInstance, DagsterRunStatus, RunsFilter
 
 from pod_pipeline.defs.dagster_private import InstigatorType
+from pod_pipeline.defs.runs import artworks_partitions
 
 from pod_pipeline.tools.sandbox.seed import load_catalog
 
@@ -58,13 +59,29 @@ def test_demo_json_reports_every_sample_in_a_final_state(tmp_path):
         assert funnel is not None and funnel.asset_materialization.metadata["uploads"].value == len(EXPECTED)
         runs = instance.get_runs()
         assert {r.job_name for r in runs} == {"refresh_gelato_cache", "publish_artwork", "refresh_funnel"}
-        assert all(r.remote_job_origin is not None and r.is_success for r in runs), runs
-        publishing = instance.get_runs(RunsFilter(job_name="publish_artwork"))
-        assert all(r.tags.get("dagster/sensor_name") == "upload_sensor" for r in publishing)
+        assert all(r.remote_job_origin is not None for r in runs), runs
+        publishing = instance.get_runs(RunsFilter(job_name="publish_artwork", tags={"dagster/sensor_name": "upload_sensor"}))
+        assert publishing and all(r.is_success for r in publishing)
         ticks = {state.instigator_name: instance.get_ticks(state.instigator_origin_id, state.selector_id)
                  for state in instance.all_instigator_state(instigator_type=InstigatorType.SENSOR)}
         launched = {run_id for tick in ticks["upload_sensor"] for run_id in tick.run_ids}
         assert {r.run_id for r in publishing} <= launched
+        # Issue 15, item 1: a stopped artwork is a Failed partition (its own run failed with the
+        # reason), from the asset where it stopped down; its batch-mates stay materialized.
+        ids = {r["artwork"]: r["artwork_id"] for r in results}
+        status = {asset: instance.get_status_by_partition(AssetKey(asset), list(ids.values()), artworks_partitions)
+                  for asset in ("artworks", "variants", "published_products")}
+        for name, expected in EXPECTED.items():
+            live_or_not = AssetPartitionStatus.FAILED if expected == "rejected" else AssetPartitionStatus.MATERIALIZED
+            assert status["published_products"][ids[name]] == live_or_not, (name, status)
+        assert status["artworks"][ids["tiny-doodle.png"]] == AssetPartitionStatus.MATERIALIZED  # it stopped at variants
+        assert status["variants"][ids["tiny-doodle.png"]] == AssetPartitionStatus.FAILED
+        assert status["artworks"][ids["shopping-list.png"]] == AssetPartitionStatus.FAILED
+        reruns = instance.get_runs(RunsFilter(tags={"pod/stopped_in_run": publishing[0].run_id}))
+        assert sorted(r.tags["dagster/partition"] for r in reruns) == sorted(
+            ids[name] for name, expected in EXPECTED.items() if expected == "rejected")
+        assert all(r.status == DagsterRunStatus.FAILURE and r.tags["dagster/sensor_name"] == "stopped_artwork_sensor"
+                   for r in reruns)
         # Each status tick says what it did; together they moved every live product.
         changes = [int(m.group(1)) for tick in ticks["product_status_sensor"]
                    for m in [re.search(r"(\d+) changes", tick.skip_reason or "")] if m]

@@ -115,6 +115,17 @@ def iter_results(catalog, paths: list[str]) -> Iterator[dict]:
         }
 
 
+STOPPED_ARTWORK_STATUSES = ("rejected", "failed")
+
+
+def own_run_finished(instance, artwork_id: str) -> bool:
+    """A run of this artwork alone has finished (its stop recorded as the partition's failure)."""
+    from dagster import DagsterRunStatus, RunsFilter
+
+    finished = [DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED]
+    return bool(instance.get_runs_count(RunsFilter(tags={"dagster/partition": artwork_id}, statuses=finished)))
+
+
 def run_demo(artworks_dir: Path | None, home: Path, publish_delay: float = 1.0,
              timeout_seconds: float = 600.0) -> tuple[list[dict], DemoEnvironment]:
     from pod_pipeline.artwork.samples import write_sample_set
@@ -150,8 +161,12 @@ def run_demo(artworks_dir: Path | None, home: Path, publish_delay: float = 1.0,
         services_env = dev_child_environment(os.environ, env.environ())
         with daemon(services_env, env.log_path) as process, DagsterInstance.get() as instance:
             def settled() -> bool:
-                return (all(r["status"] in FINAL_ARTWORK_STATUSES for r in iter_results(catalog, paths))
-                        and instance.get_runs_count() > 0 and not active_runs(instance))
+                results = list(iter_results(catalog, paths))
+                return (all(r["status"] in FINAL_ARTWORK_STATUSES for r in results)
+                        and instance.get_runs_count() > 0 and not active_runs(instance)
+                        # a batch's stopped artworks are each rerun on their own (`stopped_sensor.py`)
+                        and all(own_run_finished(instance, r["artwork_id"]) for r in results
+                                if r["status"] in STOPPED_ARTWORK_STATUSES))
 
             try:
                 wait_for(settled, process, env.log_path, timeout_seconds, "every artwork published or rejected")
