@@ -62,11 +62,14 @@ def visit(base_url: str, pages: list[Page], out_dir: Path | None = None, timeout
 
 def demo_pages(published: str, rejected: str) -> list[Page]:
     """What the README shows and the browser test reads: the asset graph, a published artwork's
-    listing, prices and products, and a rejected artwork."""
+    listing, prices and products, a rejected artwork (a Failed partition), the upload sensor's
+    ticks and the runs on the timeline."""
     return [
         Page("asset-graph", "/asset-groups~" + quote('group:"artwork"'), "variants"),
         Page("listing", f"/assets/listing?view=partitions&partition={published}", "tag_count"),
         Page("prices", f"/assets/prices?view=partitions&partition={published}", "margin %"),
         Page("products", f"/assets/published_products?view=partitions&partition={published}", "products_live"),
-        Page("rejected", f"/assets/artworks?view=partitions&partition={rejected}", "stopped"),
+        Page("rejected", f"/assets/artworks?view=partitions&partition={rejected}", "did not materialize"),
+        Page("upload-sensor", "/locations/pod_pipeline/sensors/upload_sensor", "partitions created"),
+        Page("timeline", "/overview/activity/timeline", "refresh_funnel"),
     ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -67,7 +68,13 @@ def test_the_ui_shows_each_artwork_as_it_is(chromium, finished_demo, tmp_path):
     assert "margin %" in prices and " USD" in prices and "Matte poster" in prices  # names, not ids
     products = pages["products"].text
     assert "products_live" in products and "active" in products
+    # Issue 15, item 1: the rejected upload is a Failed partition, filterable, its reason on the page.
     stopped = pages["rejected"].text
     assert "stopped" in stopped and "not an image" in stopped
+    assert re.search(r"Failed \(2\)", stopped) and "failed, and did not materialize this asset" in stopped, stopped[:1500]
+    # Item 7: the daemon's productive tick with its run and new partitions; every job on the timeline.
+    sensor = pages["upload-sensor"].text
+    assert "1 run requested" in sensor and "(7 partitions created)" in sensor, sensor[:1500]
+    assert all(job in pages["timeline"].text for job in ("publish_artwork", "refresh_gelato_cache", "refresh_funnel"))
     for page in pages.values():
         assert page.screenshot.stat().st_size > 20_000, page.name  # a rendered page, not a blank one
