@@ -29,7 +29,7 @@ from pod_pipeline.gelato.errors import (
     GelatoServerError,
 )
 from pod_pipeline.gelato.models import CreateFromTemplate, PriceTier, StoreProduct, Template
-from pod_pipeline.gelato.backoff import wait_backoff_or_retry_after
+from pod_pipeline.ratelimit.backoff import wait_backoff_or_retry_after
 from pod_pipeline.observability.scrubbing import Scrubber
 from pod_pipeline.ratelimit import GELATO, NO_LIMIT, RateLimiter
 

@@ -1,4 +1,5 @@
-"""Tenacity wait strategy: exponential backoff with full jitter, unless Gelato said how long."""
+"""Tenacity wait strategy for every external API: exponential backoff with full jitter, unless the
+service said how long (an error with `retry_after`: Gelato's and Etsy's Retry-After, Shopify's refill time)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import random
 from tenacity import RetryCallState
 
 
-# Gelato's own Retry-After is honoured in full up to this; retrying earlier would only earn another 429.
+# A service's own Retry-After is honoured in full up to this; retrying earlier would only earn another 429.
 MAX_HINTED_WAIT_SECONDS = 300.0
 
 
