@@ -9,7 +9,7 @@ from typing import Any, Literal, Mapping, Sequence
 import pandas as pd
 
 from pod_pipeline.catalog.funnel import FunnelDay
-from pod_pipeline.catalog.rows import ArtworkRow, ProductRow, VariantRow, WebhookEvent
+from pod_pipeline.catalog.rows import ArtworkRow, DuePrice, ProductRow, StorefrontPriceRow, VariantRow, WebhookEvent
 
 
 class Catalog(ABC):
@@ -123,6 +123,19 @@ class Catalog(ABC):
         """Every stored price with its store product and variant ids (columns SHEET)."""
 
     # -- Gelato webhook events (stored by the receiver, consumed by the status sensor) -----------
+    # -- storefront prices (catalog/storefront.py) ---------------------------------------------
+    @abstractmethod
+    def due_storefront_prices(self, now: datetime, limit: int = 500) -> list[DuePrice]:
+        """Variants of live products whose marketplace price differs from the catalog's (or was
+        never set, or whose product Gelato replaced), back-off passed; by product."""
+
+    @abstractmethod
+    def record_storefront_prices(self, rows: Sequence[StorefrontPriceRow]) -> None:
+        """What each push did: the price now on the marketplace, or the error and next attempt."""
+
+    @abstractmethod
+    def storefront_prices_for(self, artwork_id: str) -> list[StorefrontPriceRow]: ...
+
     @abstractmethod
     def record_webhook_event(self, event_id: str, event: str, store_product_id: str | None, payload: Any) -> bool:
         """Store a delivery once; True when `event_id` is new, False for a redelivery."""

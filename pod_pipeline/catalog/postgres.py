@@ -35,6 +35,7 @@ from datetime import datetime
 from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 import psycopg2
+import psycopg2.extras
 from psycopg2.extras import Json
 
 from pod_pipeline.catalog.pg_connection import PostgresConnection
@@ -43,6 +44,7 @@ from pod_pipeline.catalog.base import Catalog
 from pod_pipeline.catalog.funnel import FunnelDay, check_bucket, funnel_sql, utc
 from pod_pipeline.catalog.ids import is_uuid, require_uuid
 from pod_pipeline.catalog.postgres_prices import PostgresPriceRows
+from pod_pipeline.catalog.storefront import StorefrontPriceRows
 from pod_pipeline.catalog.rows import (
     FOLLOWED_STATUSES,
     GELATO_OWNED_COLUMNS,
@@ -117,12 +119,14 @@ _FUNNEL = funnel_sql(schema="public.", artworks="public.artwork a", created_at="
                      day="(a.created_at at time zone 'UTC')::date", since="%(since)s")
 
 
-class PostgresCatalog(PostgresPriceRows, Catalog):
+class PostgresCatalog(PostgresPriceRows, StorefrontPriceRows, Catalog):
     kind = "postgres"
     # Process-wide tallies for benchmarks: statements sent (each one round trip) and rows they
     # changed (for a multi-statement batch, the rows of its last statement: the upsert).
     round_trips = 0
     rows_changed = 0
+    # The dialect `StorefrontPriceRows` writes its SQL in.
+    _placeholder, _schema, _uuid_text, _differs = "%s", "public.", "::text", "is distinct from"
 
     def __init__(self, database_url: str, *, connect_timeout: int = 10):
         self.database_url = database_url
@@ -150,6 +154,15 @@ class PostgresCatalog(PostgresPriceRows, Catalog):
 
     def _write(self, sql: str, params: Any) -> None:
         self._run(lambda cur: cur.execute(sql, params))
+
+    def _timestamp(self, moment: datetime) -> datetime:
+        return utc(moment)
+
+    def _query(self, sql: str, params: Sequence[Any]) -> list[tuple]:
+        return self._fetch(sql, tuple(params), many=True)
+
+    def _execute_many(self, sql: str, rows: list[list[Any]]) -> None:
+        self._run(lambda cur: psycopg2.extras.execute_batch(cur, sql, rows, page_size=500))
 
     def close(self) -> None:
         self._pg.close()

@@ -114,6 +114,39 @@ class VariantRow(_Row):
     connection_status: str | None = None
 
 
+class StorefrontPriceRow(_Row):
+    """A variant's price as pushed to its marketplace (`storefront_price`)."""
+
+    product_id: str
+    template_variant_id: str
+    artwork_id: str
+    user_id: str
+    store: str
+    marketplace: str
+    product_external_id: str | None = None
+    external_id: str | None = None
+    price: Decimal | None = None
+    currency: str | None = None
+    error: str | None = None
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    pushed_at: datetime | None = None
+
+
+class DuePrice(_Row):
+    """A variant whose marketplace price is due: the catalog's price, and where to set it."""
+
+    product_id: str
+    template_variant_id: str
+    artwork_id: str
+    user_id: str
+    product_external_id: str
+    external_id: str
+    price: Decimal
+    currency: str
+    attempts: int = 0
+
+
 class WebhookEvent(_Row):
     """A Gelato webhook delivery as stored once by the receiver, waiting for the status sensor."""
 

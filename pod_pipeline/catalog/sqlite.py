@@ -17,6 +17,7 @@ import pandas as pd
 from pod_pipeline.catalog.artwork_state import ArtworkIdentityError, kept_or_new, status_assignments
 from pod_pipeline.catalog.base import Catalog
 from pod_pipeline.catalog.funnel import FunnelDay, check_bucket, funnel_sql, utc
+from pod_pipeline.catalog.storefront import StorefrontPriceRows
 from pod_pipeline.catalog.prices import (
     PRICE_KEY,
     PRICE_STORED,
@@ -74,6 +75,13 @@ create table if not exists variant_price (
   primary key (product_id, template_variant_id, country)
 );
 create index if not exists variant_price_artwork on variant_price(artwork_id);
+create table if not exists storefront_price (
+  product_id text not null, template_variant_id text not null, artwork_id text not null references artwork(id),
+  user_id text not null, store text not null, marketplace text not null, product_external_id text,
+  external_id text, price text, currency text, error text, attempts integer not null default 0,
+  next_attempt_at text, pushed_at text, primary key (product_id, template_variant_id)
+);
+create index if not exists storefront_price_artwork on storefront_price(artwork_id);
 create table if not exists gelato_event (
   id text primary key, event text not null, store_product_id text, payload text not null,
   received_at text not null, processed_at text
@@ -167,8 +175,24 @@ def _use_wal(db: sqlite3.Connection, attempts: int = 50) -> None:
             time.sleep(0.02 * (attempt + 1))
 
 
-class SqliteCatalog(Catalog):
+class SqliteCatalog(StorefrontPriceRows, Catalog):
     kind = "sqlite"
+    # The dialect `StorefrontPriceRows` writes its SQL in.
+    _placeholder, _schema, _uuid_text, _differs = "?", "", "", "is not"
+
+    def _timestamp(self, moment: datetime) -> str:
+        return utc(moment).isoformat()
+
+    def _value(self, value: Any) -> Any:
+        return self._timestamp(value) if isinstance(value, datetime) else _to_sql(value)
+
+    def _query(self, sql: str, params: Sequence[Any]) -> list[tuple]:
+        with self._tx(write=False) as db:
+            return [tuple(row) for row in db.execute(sql, list(params)).fetchall()]
+
+    def _execute_many(self, sql: str, rows: list[list[Any]]) -> None:
+        with self._tx() as db:
+            db.executemany(sql, rows)
 
     def __init__(self, path: str | Path):
         self.path = Path(path)

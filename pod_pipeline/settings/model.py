@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from pod_pipeline.settings.pricing import PricingRules
 from pod_pipeline.settings.publishing import PublishingSettings
+from pod_pipeline.settings.stores import CREDENTIAL_ROLES, LEGACY_STORE, StoreSettings
 
 
 class _Strict(BaseModel):
@@ -95,7 +96,13 @@ class CopywriterSettings(_Strict):
 
 
 class SellerSettings(_Strict):
-    store_id: str = Field(min_length=1, description="Gelato store id (UUID of the connected store).")
+    store_id: str = Field(min_length=1, description="Gelato store id (UUID of the connected store); with "
+                          "`stores`, taken from it.")
+    stores: list[StoreSettings] = Field(
+        default_factory=list, max_length=1,
+        description="The store, named, with its marketplace and the credentials that let its retail prices "
+        "be pushed; without it, `store_id` is an Etsy store called main whose prices are not pushed. (One "
+        "store for now: publishing to several is being built.)")
     templates: list[TemplateChoice] = Field(min_length=1)
     markets: list[Market] = Field(default_factory=lambda: [Market(country="US", currency="USD")], min_length=1)
     print: PrintRules = Field(default_factory=PrintRules)
@@ -109,6 +116,23 @@ class SellerSettings(_Strict):
         "files: the old product is deleted, a new one created). Off: the store keeps the old version.",
     )
     publishing: PublishingSettings = Field(default_factory=PublishingSettings)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _store_id_from_stores(cls, raw):
+        if isinstance(raw, dict) and raw.get("stores"):
+            first = raw["stores"][0]
+            gelato_id = first.get("gelato_store_id") if isinstance(first, dict) else getattr(first, "gelato_store_id", None)
+            if raw.get("store_id") not in (None, gelato_id):
+                raise ValueError("store_id and stores[0].gelato_store_id differ: name the store once, under stores")
+            raw = {**raw, "store_id": gelato_id}
+        return raw
+
+    def store(self) -> StoreSettings:
+        """The store products are published to (the legacy `store_id` as an Etsy store `main`)."""
+        if self.stores:
+            return self.stores[0]
+        return StoreSettings(name=LEGACY_STORE, gelato_store_id=self.store_id, marketplace="etsy")
 
     @field_validator("templates")
     @classmethod
@@ -128,6 +152,17 @@ class SellerSettings(_Strict):
         if len(countries) != len(set(countries)):
             raise ValueError("a country is listed twice")
         return value
+
+    @model_validator(mode="after")
+    def _stores_fit(self) -> "SellerSettings":
+        for index, store in enumerate(self.stores):
+            if store.credentials and store.missing_roles():
+                raise ValueError(f"stores.{index}.credentials for {store.marketplace} also needs "
+                                 f"{', '.join(store.missing_roles())}")
+            extra = sorted(set(store.credentials) - set(CREDENTIAL_ROLES.get(store.marketplace, ())))
+            if extra:
+                raise ValueError(f"stores.{index}.credentials: {store.marketplace} takes no {', '.join(extra)}")
+        return self
 
     @model_validator(mode="after")
     def _pricing_fits_markets(self) -> "SellerSettings":
