@@ -120,9 +120,9 @@ def test_realtime_readiness(database_url):
     assert keyed == []  # every table has a primary key (published ones need it for UPDATEs)
     tables = rows(database_url, "select c.relname, c.relrowsecurity from pg_class c join pg_namespace n "
                                 "on n.oid = c.relnamespace where n.nspname = 'public' and c.relkind = 'r' order by 1")
-    assert tables == [(t, True) for t in ("api_rate_limit", "artwork", "gelato_event", "product", "publish_intent", "variant",
-                                          "variant_price")]
-    for table in ("artwork", "product", "variant", "variant_price"):
+    assert tables == [(t, True) for t in ("api_rate_limit", "artwork", "gelato_event", "product", "publish_intent",
+                                          "storefront_price", "variant", "variant_price")]
+    for table in ("artwork", "product", "storefront_price", "variant", "variant_price"):
         assert rows(database_url, f"""select has_table_privilege('authenticated', 'public.{table}', 'select'),
             has_table_privilege('authenticated', 'public.{table}', 'insert'),
             has_table_privilege('authenticated', 'public.{table}', 'update'),
@@ -138,7 +138,7 @@ def test_one_select_policy_per_user_table_and_no_write_policies(database_url):
     assert rows(database_url, "select tablename, cmd, roles::text[], qual from pg_policies "
                               "where schemaname = 'public' order by 1") == [
         (t, "SELECT", ["authenticated"], "(( SELECT auth.uid() AS uid) = user_id)")
-        for t in ("artwork", "product", "variant", "variant_price")]
+        for t in ("artwork", "product", "storefront_price", "variant", "variant_price")]
 
 
 def test_lookups_are_indexed(database_url):
