@@ -15,6 +15,7 @@ from pod_pipeline.defs.gelato_cache import definitions as gelato_cache
 from pod_pipeline.defs.operations import definitions as operations
 from pod_pipeline.defs.publishing import definitions as publishing
 from pod_pipeline.defs.repricing import definitions as repricing
+from pod_pipeline.defs.storefronts import definitions as storefronts
 from pod_pipeline.observability import configure_process_logging, init_sentry, pod_logger
 from pod_pipeline.settings.mode import current_mode
 
@@ -31,6 +32,7 @@ def build_definitions(env: Mapping[str, str] = os.environ) -> Definitions:
         gelato_cache.build(mode.name),
         publishing.build(mode.name),
         repricing.build(mode.name, resources["settings"]),
+        storefronts.build(mode.name),
         operations.build(mode.name),
         Definitions(sensors=[time_driven_sensor(mode.name)], loggers={"console": pod_logger}, resources=resources),
     )

@@ -50,6 +50,7 @@ NOT_FOR_RUNS = {
     "DAGSTER_HOME": "set by the image", "DATABASE_URL": "`db migrate` fallback, run by an operator",
     "GELATO_WEBHOOK_SECRET": "webhook receiver only", "GELATO_WEBHOOK_HEADER": "webhook receiver only",
     "CHROMIUM_PATH": "`pod-pipeline screenshots` and the browser test only",
+    "POD_SHOPIFY_URL": "demo only (the Shopify stand-in)", "POD_ETSY_URL": "demo only (the Etsy stand-in)",
 }
 PARITY_SECTIONS = ("concurrency", "run_monitoring", "run_retries", "retention")
 

@@ -145,6 +145,11 @@ class DuePrice(_Row):
     price: Decimal
     currency: str
     attempts: int = 0
+    # What the marketplace shows now, as the last push left it (kept when a push fails).
+    last_product_external_id: str | None = None
+    last_external_id: str | None = None
+    last_price: Decimal | None = None
+    last_currency: str | None = None
 
 
 class WebhookEvent(_Row):

@@ -19,7 +19,8 @@ _DUE = """
 select v.product_id{uuid}, v.template_variant_id, p.artwork_id, p.user_id{uuid}, p.external_id,
        case when s.product_external_id = p.external_id and s.external_id is not null
             then s.external_id else v.external_id end,
-       v.price, v.currency, coalesce(s.attempts, 0)
+       v.price, v.currency, coalesce(s.attempts, 0),
+       s.product_external_id, s.external_id, s.price, s.currency
   from {schema}variant v
   join {schema}product p on p.id = v.product_id
   left join {schema}storefront_price s

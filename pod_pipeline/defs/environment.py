@@ -23,6 +23,7 @@ from pod_pipeline.defs.resources import (
     UploadBatchingResource,
 )
 from pod_pipeline.defs.runs import MAX_BATCH_SIZE
+from pod_pipeline.defs.storefronts.resource import StorefrontsResource
 from pod_pipeline.ratelimit import ANTHROPIC, GELATO
 from pod_pipeline.settings.mode import (
     DEMO,
@@ -123,6 +124,19 @@ def copywriter_resource(env: Mapping[str, str], mode: str) -> CopywriterResource
     )
 
 
+def storefronts_resource(env: Mapping[str, str], mode: str) -> StorefrontsResource:
+    """The marketplace clients' settings. The stand-ins' URLs count in demo mode only."""
+    urls = {}
+    for field, name in (("shopify_url", "POD_SHOPIFY_URL"), ("etsy_url", "POD_ETSY_URL")):
+        value = env.get(name) or None
+        if value and not _is_url(value, ("https", "http")):
+            raise ConfigurationError(f"{name} must be an http(s) URL")
+        urls[field] = value if mode == DEMO else None
+    rate = _number(env, "POD_ETSY_RATE_PER_SECOND", 0.01, "a positive number of requests per second")
+    return StorefrontsResource(mode=mode, rate_limit_url=catalog_resource(env).url, **urls,
+                               **({"etsy_rate_per_second": rate} if rate else {}))
+
+
 # Per API: the rate's variable and the seconds it counts over (each provider's own unit), and the
 # burst's variable. Unset rate: no shared limit, and no database call per request.
 RATE_LIMIT_VARIABLES = {
@@ -193,6 +207,7 @@ def build_resources(env: Mapping[str, str] = os.environ) -> dict:
         "catalog": catalog_resource(env),
         "copywriter": copywriter_resource(env, mode.name),
         "batching": batching_resource(env),
+        "storefronts": storefronts_resource(env, mode.name),
         "io_manager": PodIOManager(),
     }
     if mode.name == DEMO:

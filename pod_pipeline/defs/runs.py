@@ -39,6 +39,7 @@ UPLOAD_PATH_TAG = "pod/upload_path"
 UPLOAD_VERSION_TAG = "pod/upload_version"
 GELATO_POOL = "gelato_api"
 ANTHROPIC_POOL = "anthropic_api"  # the copywriter's Claude calls (the offline copywriter makes none)
+STOREFRONT_POOL = "storefront_api"  # price pushes to Shopify / Etsy
 
 # Re-pricing: artworks per range run (the `prices` backfill policy and the re-pricing sensor agree
 # on it), and the run tag that makes a re-pricing report without writing.

@@ -19,6 +19,7 @@ import httpx
 from tenacity import Retrying, retry_if_exception, stop_after_attempt
 
 from pod_pipeline.ratelimit import NO_LIMIT, RateLimiter
+from pod_pipeline.observability.scrubbing import Scrubber
 from pod_pipeline.ratelimit.backoff import wait_backoff_or_retry_after
 from pod_pipeline.storefronts.base import PushResult, StorefrontError, VariantPrice, money
 
@@ -85,6 +86,7 @@ class EtsyStorefront:
         self._http = httpx.Client(timeout=timeout_seconds, transport=transport, headers={
             "x-api-key": api_key, "Authorization": f"Bearer {access_token}"})
         self._limiter, self._sleep = rate_limiter, sleep
+        self._scrub = Scrubber([api_key, access_token])  # a careless upstream may quote a credential back
         self._max_attempts, self._backoff_base, self._backoff_max = max_attempts, backoff_base, backoff_max
         self.calls = self.throttled = 0
         self.waited_seconds = 0.0
@@ -132,7 +134,8 @@ class EtsyStorefront:
                 detail = str(response.json().get("error", ""))[:200]
             except ValueError:
                 detail = response.text[:200]
-            raise StorefrontError(f"Etsy answered HTTP {response.status_code}: {detail}", retryable=False)
+            raise StorefrontError(self._scrub.text(f"Etsy answered HTTP {response.status_code}: {detail}"),
+                                  retryable=False)
         try:
             return response.json()
         except ValueError:

@@ -16,6 +16,7 @@ from typing import Any, Callable, Mapping
 import httpx
 from tenacity import Retrying, retry_if_exception, stop_after_attempt
 
+from pod_pipeline.observability.scrubbing import Scrubber
 from pod_pipeline.ratelimit.backoff import wait_backoff_or_retry_after
 from pod_pipeline.storefronts.base import PushResult, StorefrontError, VariantPrice, money
 
@@ -95,6 +96,7 @@ class ShopifyStorefront:
         self._http = httpx.Client(timeout=timeout_seconds, transport=transport,
                                   headers={"X-Shopify-Access-Token": access_token})
         self._sleep = sleep
+        self._scrub = Scrubber([access_token])  # a careless upstream may quote a credential back
         self._max_attempts, self._backoff_base, self._backoff_max = max_attempts, backoff_base, backoff_max
         self.bucket = CostBucket()
         self.calls = self.throttled = 0
@@ -130,7 +132,7 @@ class ShopifyStorefront:
             raise StorefrontError(f"Shopify answered HTTP {response.status_code}", retryable=True,
                                   retry_after=float(retry_after) if retry_after and retry_after.isdigit() else None)
         if response.is_error:
-            raise StorefrontError(f"Shopify answered HTTP {response.status_code}: {response.text[:200]}",
+            raise StorefrontError(self._scrub.text(f"Shopify answered HTTP {response.status_code}: {response.text[:200]}"),
                                   retryable=False)
         try:
             body = response.json()
@@ -145,7 +147,7 @@ class ShopifyStorefront:
             raise StorefrontError("Shopify throttled the request", retryable=True,
                                   retry_after=self.bucket.seconds_until(requested) + 0.05)
         if errors:
-            raise StorefrontError(f"Shopify refused the request: {errors[0].get('message', errors[0])}"[:300],
+            raise StorefrontError(self._scrub.text(f"Shopify refused the request: {errors[0].get('message', errors[0])}"[:300]),
                                   retryable=False)
         return body.get("data") or {}
 
@@ -181,7 +183,7 @@ class ShopifyStorefront:
             for error in payload.get("userErrors") or []:
                 index = next((int(part) for part in error.get("field") or [] if str(part).isdigit()), None)
                 target = chunk[index].variant_id if index is not None and index < len(chunk) else "*"
-                refused_here[target] = f"{error.get('code') or 'refused'}: {error.get('message', '')}"[:300]
+                refused_here[target] = self._scrub.text(f"{error.get('code') or 'refused'}: {error.get('message', '')}"[:300])
             if "*" in refused_here:  # an error Shopify did not tie to a variant refuses the whole call
                 refused_here = {p.variant_id: refused_here["*"] for p in chunk}
             confirmed = {numeric(v["id"]): Decimal(str(v["price"])) for v in payload.get("productVariants") or []}

@@ -23,7 +23,7 @@ concurrency:
           applyLimitPerUniqueValue: true
         limit: 1
 run_coordinator:
-  module: dagster.core.run_coordinator
+  module: dagster._core.run_coordinator
   class: QueuedRunCoordinator
   config:
     # A developer who drops an artwork sees its run start within a second, not five.

@@ -50,6 +50,8 @@ class SensorDriver:
         self.last_requested = len(data.run_requests or [])
         self.last_summary = data.skip_message
         for request in data.run_requests or []:
+            # A sensor with one target leaves the job name out of its requests, as the daemon allows.
+            job_name = request.job_name or self.sensor.job_name
             if request.run_key and self._already_ran(request.run_key):
                 continue
             tags = {**request.tags, "dagster/sensor_name": self.sensor.name}
@@ -58,10 +60,10 @@ class SensorDriver:
                 tags["dagster/run_key"] = request.run_key
             if self.workers is not None:
                 self.submitted.add(request.run_key or "")
-                self.workers.submit(request.job_name, request.partition_key, tags, run_config)
+                self.workers.submit(job_name, request.partition_key, tags, run_config)
                 executed += 1
                 continue
-            job = self.defs.resolve_job_def(request.job_name)
+            job = self.defs.resolve_job_def(job_name)
             job.execute_in_process(instance=self.instance, partition_key=request.partition_key, tags=tags,
                                    run_config=run_config,
                                    raise_on_error=False)

@@ -19,7 +19,8 @@ def test_runs_are_tagged_with_the_mode_of_the_environment_given(monkeypatch):
     monkeypatch.setenv("POD_MODE", "demo")  # the process says demo; the code location is built for production
     defs = build_definitions(PRODUCTION)
     jobs = [job for job in defs.resolve_all_job_defs() if not job.name.startswith("__")]
-    assert {job.name for job in jobs} == {"publish_artwork", "refresh_gelato_cache", "reprice_catalog", "reprice_prices"}
+    assert {job.name for job in jobs} == {"publish_artwork", "refresh_gelato_cache", "reprice_catalog", "reprice_prices",
+                                          "refresh_funnel", "push_storefront_prices"}
     assert {job.tags["pod/mode"] for job in jobs} == {"production"}
     assert defs.resolve_sensor_def("time_driven_assets").run_tags["pod/mode"] == "production"
     # Built for demo in the same process: its own objects, its own tags.
