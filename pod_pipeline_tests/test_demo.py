@@ -2,6 +2,7 @@
 defaults, the bundled sample set."""
 
 import json
+from decimal import Decimal
 import re
 import subprocess
 import sys
@@ -48,6 +49,10 @@ def test_demo_json_reports_every_sample_in_a_final_state(tmp_path):
         for product in live:
             assert product["gelato_product_id"] and product["title"] and 1 <= len(product["tags"]) <= 13
             assert product["variants"] == variants_per_template[product["template_id"]]
+            # Issue 16, item 3: the retail prices reached the storefront (the Etsy stand-in).
+            assert (product["store_id"], product["marketplace"]) == ("demo-etsy", "etsy")
+            assert len(product["prices"]) == product["variants"]
+            assert all(Decimal(p["storefront_price"]) == Decimal(p["price"]) for p in product["prices"]), product["prices"]
         if result["status"] == "partial":
             assert result["reason"]
     assert (tmp_path / "demo" / "dagster" / "dagster.yaml").exists()

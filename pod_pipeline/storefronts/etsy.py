@@ -157,8 +157,8 @@ class EtsyStorefront:
                 if p.get("offerings") and not p.get("is_deleted")}
 
     def push_prices(self, product_id: str, prices: list[VariantPrice]) -> PushResult:
-        """Read, change, write back whole. `PushResult.renamed` maps each product id to the one
-        Etsy gave it on this write."""
+        """Read, change, write back whole. `PushResult.renamed` maps every product id of the
+        listing (re-priced or not) to the one Etsy gave it on this write."""
         result = PushResult()
         calls, throttled, waited = self.calls, self.throttled, self.waited_seconds
         listing = listing_id_of(product_id)
@@ -175,11 +175,15 @@ class EtsyStorefront:
         if new_prices:
             written = self._send("PUT", f"/listings/{listing}/inventory", json=writable_inventory(inventory, new_prices))
             by_variation = {_variation_key(p): p for p in written.get("products") or []}
+            # Every product of the listing has a new id now, the ones not re-priced too.
+            for old_id, product in known.items():
+                now = by_variation.get(_variation_key(product))
+                if now is not None:
+                    result.renamed[old_id] = str(now.get("product_id"))
             for variant_id, price in new_prices.items():
                 now = by_variation.get(_variation_key(known[variant_id]))
                 if now is not None and now.get("offerings") and _price_of(now["offerings"][0]) == price.quantize(Decimal("0.01")):
                     result.pushed.append(variant_id)
-                    result.renamed[variant_id] = str(now.get("product_id"))
                 else:
                     result.refused[variant_id] = "Etsy did not confirm the new price"
         result.calls, result.throttled = self.calls - calls, self.throttled - throttled

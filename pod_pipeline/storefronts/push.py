@@ -55,8 +55,38 @@ def push_due(catalog: Catalog, storefront: Storefront, store: StoreSettings, at:
         report.calls += result.calls
         report.throttled += result.throttled
         report.waited_seconds += result.waited_seconds
-        catalog.record_storefront_prices([_record(row, result, store, at, report) for row in rows])
+        records = [_record(row, result, store, at, report) for row in rows]
+        catalog.record_storefront_prices(records + _renamed_others(catalog, rows, result, store))
     return report
+
+
+def _renamed_others(catalog: Catalog, rows: list[DuePrice], result: PushResult,
+                    store: StoreSettings) -> list[StorefrontPriceRow]:
+    """The product's variants that were not pushed but that the marketplace renumbered on the
+    write (Etsy renumbers a whole listing): their records follow, so the next push finds them."""
+    if not result.renamed:
+        return []
+    first, due = rows[0], {row.template_variant_id for row in rows}
+    records = {r.template_variant_id: r for r in catalog.storefront_prices_for(first.artwork_id)
+               if r.product_id == first.product_id}
+    followed = []
+    for variant in catalog.variants_for(first.product_id):
+        if variant.template_variant_id in due or not variant.external_id:
+            continue
+        record = records.get(variant.template_variant_id)
+        same_product = record is not None and record.product_external_id == first.product_external_id
+        current = record.external_id if same_product and record.external_id else variant.external_id
+        new = result.renamed.get(str(current))
+        if not new or new == current:
+            continue
+        if same_product:
+            followed.append(record.model_copy(update={"external_id": new}))
+        else:  # nothing known of what the storefront shows for it: due when it has a price
+            followed.append(StorefrontPriceRow(
+                product_id=first.product_id, template_variant_id=variant.template_variant_id,
+                artwork_id=first.artwork_id, user_id=first.user_id, store=store.name, marketplace=store.marketplace,
+                product_external_id=first.product_external_id, external_id=new))
+    return followed
 
 
 def _record(row: DuePrice, result: PushResult, store: StoreSettings, at: datetime,

@@ -84,11 +84,14 @@ def build_parser() -> argparse.ArgumentParser:
     hooks.set_defaults(func=commands.webhooks)
 
     reconcile = subcommands.add_parser(
-        "reconcile", help="Compare the catalog with the Gelato store; --fix repairs the catalog.",
+        "reconcile", help="Compare the catalog with the Gelato store and the storefront's prices; --fix repairs both.",
         description="Reads the whole store product list (paged) and reports drift: missing, status, duplicate, "
-        "extra, unfinished. --fix repairs the catalog from the store (never deletes store products); --delete ID "
-        "deletes that store product (only duplicates or extras). Exit status 1 while drift is left.")
-    reconcile.add_argument("--fix", action="store_true", help="Repair the catalog from the store's truth.")
+        "extra, unfinished; then, for a store that pushes prices, every live variant whose storefront price differs "
+        "from the catalog's. --fix repairs the catalog from the store (never deletes store products) and pushes the "
+        "differing prices again; --delete ID deletes that store product (only duplicates or extras). Exit status 1 "
+        "while drift is left.")
+    reconcile.add_argument("--fix", action="store_true",
+                           help="Repair the catalog from the store's truth; push differing storefront prices again.")
     reconcile.add_argument("--delete", action="append", metavar="GELATO_PRODUCT_ID", default=[],
                            help="Delete this store product (repeatable); refused for a catalog product.")
     reconcile.add_argument("--json", action="store_true", help="Print the drift as JSON.")

@@ -33,6 +33,7 @@ def demo(args: argparse.Namespace) -> int:
         print(f"\n{len(results)} artworks in {elapsed:.1f} s, {env.runs} Dagster runs, {env.ticks} sensor ticks, "
               f"{env.webhooks} Gelato webhooks delivered (ticks and runs by the Dagster daemon)")
         print(f"Gelato calls: {json.dumps(env.gelato_calls)}")
+        print(f"Storefront calls (price pushes to the marketplace stand-ins): {json.dumps(env.storefront_calls)}")
         print(f"Dagster instance: DAGSTER_HOME={env.dagster_home} (its console log: {env.log_path})")
         # The dagster beside this Python: `dagster` alone is not on the PATH of a venv not activated.
         print(f"Browse it: DAGSTER_HOME={env.dagster_home} POD_CATALOG_URL={env.catalog_url} "
@@ -60,19 +61,42 @@ def bucket_server(args: argparse.Namespace) -> int:
 
 
 def reconcile(args: argparse.Namespace) -> int:
+    from pod_pipeline.catalog.rows import now
     from pod_pipeline.defs.environment import build_resources
     from pod_pipeline.publishing.reconcile import describe, reconcile_store
+    from pod_pipeline.storefronts.push import push_due
+    from pod_pipeline.storefronts.reconcile import find_price_drift, mark_due
 
     resources = build_resources(os.environ)
-    seller = resources["settings"].load()
+    seller, catalog = resources["settings"].load(), resources["catalog"].open()
     with resources["gelato"].client() as client:
-        found, left = reconcile_store(resources["catalog"].open(), client, seller.store_id, seller.publishing,
+        found, left = reconcile_store(catalog, client, seller.store_id, seller.publishing,
                                       fix=args.fix, delete_ids=args.delete)
+    # The storefront's prices against the catalog's (stores that push prices).
+    store, price_drift, price_drift_left = seller.store(), [], []
+    storefront = resources["storefronts"].client(store)
+    if storefront is not None:
+        with storefront:
+            price_drift = price_drift_left = find_price_drift(catalog, storefront)
+            if args.fix and price_drift:
+                mark_due(catalog, price_drift, store)
+                push_due(catalog, storefront, store, now(), limit=10_000)
+                price_drift_left = find_price_drift(catalog, storefront)
     if args.json:
-        print(json.dumps({**found.to_json(), "drift_left": left.counts()}, indent=2))
+        print(json.dumps({**found.to_json(), "drift_left": left.counts(),
+                          "storefront_price_drift": [d.to_json() for d in price_drift],
+                          "storefront_price_drift_left": len(price_drift_left)}, indent=2))
     else:
         print(describe(found, left))
-    return 0 if not left.drift else 1
+        if storefront is None:
+            print(f"storefront prices: not compared (store {store.name} names no credentials)")
+        else:
+            print(f"storefront prices: {len(price_drift)} variants differ from the catalog"
+                  + (f", {len(price_drift_left)} after --fix" if args.fix else ""))
+            for d in price_drift[:20]:
+                print(f"  {d.product_external_id}/{d.variant_external_id}: catalog {d.catalog_price} {d.currency}, "
+                      f"storefront {d.storefront_price if d.storefront_price is not None else '—'} {d.note}")
+    return 0 if not left.drift and not price_drift_left else 1
 
 
 def soak(args: argparse.Namespace) -> int:

@@ -19,9 +19,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
-from pod_pipeline.catalog.rows import FINAL_ARTWORK_STATUSES
+import yaml
+
+from pod_pipeline.catalog.rows import FINAL_ARTWORK_STATUSES, now
 from pod_pipeline.tools.dagster_services import (active_runs, daemon, dev_child_environment, launch_job,
                                                  sensor_ticks, wait_for)
+from pod_pipeline.tools.storefront_standins.marketplaces import DEMO_CREDENTIALS, StandinMarketplaces
 
 DEMO_OWNER = "00000000-0000-4000-8000-00000000d3e0"  # a demo seller's user id, as Supabase would have
 
@@ -33,10 +36,14 @@ class DemoEnvironment:
     home: Path
     sandbox_url: str = ""
     bucket_url: str = ""
+    shopify_url: str = ""  # the marketplace stand-ins, when running
+    etsy_url: str = ""
+    settings_path: Path | None = None  # the demo's own settings (its store pushes prices), when written
     runs: int = 0
     ticks: int = 0
     webhooks: int = 0
     gelato_calls: dict = field(default_factory=dict)
+    storefront_calls: dict = field(default_factory=dict)
 
     @property
     def bucket_dir(self) -> Path:
@@ -64,7 +71,26 @@ class DemoEnvironment:
             "POD_CATALOG_URL": self.catalog_url,
             "POD_COPY_CACHE_DIR": str(self.home / "copy-cache"),
             "DAGSTER_HOME": str(self.dagster_home),
+            **({"POD_SHOPIFY_URL": self.shopify_url, "POD_ETSY_URL": self.etsy_url, **DEMO_CREDENTIALS}
+               if self.shopify_url else {}),
+            **({"POD_SETTINGS": str(self.settings_path)} if self.settings_path else {}),
         }
+
+
+DEMO_STORE = {"name": "demo-etsy", "marketplace": "etsy",
+              "credentials": {"api_key": "POD_DEMO_ETSY_KEY", "access_token": "POD_DEMO_ETSY_TOKEN"}}
+
+
+def write_demo_settings(folder: Path) -> Path:
+    """The bundled settings with the store named as an Etsy store whose prices are pushed (to the
+    Etsy stand-in): the demo shows prices reaching the storefront."""
+    from pod_pipeline.settings.loading import DEFAULT_SETTINGS_PATH
+
+    raw = yaml.safe_load(DEFAULT_SETTINGS_PATH.read_text(encoding="utf-8"))
+    raw["stores"] = [{**DEMO_STORE, "gelato_store_id": raw.pop("store_id")}]
+    path = folder / "settings.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    return path
 
 
 def default_home() -> Path:
@@ -88,12 +114,17 @@ def artwork_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.is_file() and not p.name.startswith("."))
 
 
-def iter_results(catalog, paths: list[str]) -> Iterator[dict]:
+def iter_results(catalog, paths: list[str], store=None, marketplaces: StandinMarketplaces | None = None
+                 ) -> Iterator[dict]:
+    """Each artwork as the demo reports it; with the store and its marketplace stand-in, each
+    product's variants with the catalog's price and the price the storefront shows."""
     from pod_pipeline.storage.base import artwork_id_for
 
     for path in paths:
         artwork = catalog.get_artwork(artwork_id_for(path))
         products = catalog.products_for(artwork.id) if artwork else []
+        pushed = {(r.product_id, r.template_variant_id): r for r in catalog.storefront_prices_for(artwork.id)} \
+            if artwork else {}
         yield {
             "artwork": path.rsplit("/", 1)[-1],
             "artwork_id": artwork_id_for(path),
@@ -102,17 +133,32 @@ def iter_results(catalog, paths: list[str]) -> Iterator[dict]:
             "products": [
                 {
                     "template_id": p.template_id,
+                    "store_id": store.name if store else None,
+                    "marketplace": store.marketplace if store else None,
                     "gelato_product_id": p.gelato_product_id,
                     "external_id": p.external_id,
                     "status": p.status,
                     "title": p.title,
                     "tags": p.tags,
-                    "variants": len(catalog.variants_for(p.id)),
+                    "variants": len(variants),
+                    "prices": [_price(p, v, pushed.get((p.id, v.template_variant_id)), store, marketplaces)
+                               for v in variants],
                     "reason": p.reason,
                 }
-                for p in products
+                for p in products for variants in [catalog.variants_for(p.id)]
             ],
         }
+
+
+def _price(product, variant, pushed, store, marketplaces) -> dict:
+    storefront = None
+    if marketplaces is not None and store is not None and product.external_id and variant.external_id:
+        # Etsy renumbers products on each write: the id the last push left is the current one.
+        same_product = pushed is not None and pushed.product_external_id == product.external_id
+        variant_id = pushed.external_id if same_product and pushed.external_id else variant.external_id
+        storefront = marketplaces.storefront_price(store.marketplace, product.external_id, variant_id)
+    return {"variant": variant.title, "price": variant.price, "currency": variant.currency,
+            "storefront_price": storefront}
 
 
 STOPPED_ARTWORK_STATUSES = ("rejected", "failed")
@@ -134,6 +180,7 @@ def run_demo(artworks_dir: Path | None, home: Path, publish_delay: float = 1.0,
     from pod_pipeline.tools.sandbox.server import SandboxServer
     from pod_pipeline.tools.serving import BackgroundServer
     from pod_pipeline.catalog.sqlite import SqliteCatalog
+    from pod_pipeline.settings.loading import load_settings
     from pod_pipeline.storage.file_server import BUCKET_MOUNT, create_bucket_app
     from pod_pipeline.webhooks.app import WEBHOOK_PATH, create_webhook_app
 
@@ -146,11 +193,17 @@ def run_demo(artworks_dir: Path | None, home: Path, publish_delay: float = 1.0,
 
     secret = secrets.token_urlsafe(24)
     catalog = SqliteCatalog(env.home / "catalog.db")
+    if not os.environ.get("POD_SETTINGS"):  # a seller's own settings are used as they are
+        env.settings_path = write_demo_settings(env.home)
+    store = load_settings(env.settings_path).store()
     with BackgroundServer(create_webhook_app(lambda: catalog, secret)) as receiver, \
             SandboxServer(SandboxConfig(publish_delay_seconds=publish_delay, webhook_secret=secret,
                                         webhook_url=receiver.base_url + WEBHOOK_PATH)) as sandbox, \
-            BackgroundServer(create_bucket_app(env.bucket_dir)) as bucket:
+            BackgroundServer(create_bucket_app(env.bucket_dir)) as bucket, \
+            StandinMarketplaces({store.gelato_store_id: store.marketplace}) as marketplaces:
         env.sandbox_url, env.bucket_url = sandbox.base_url, bucket.base_url + BUCKET_MOUNT
+        env.shopify_url, env.etsy_url = marketplaces.shopify_url, marketplaces.etsy_url
+        sandbox.state.on_listed = marketplaces.listed
         os.environ.update(env.environ())
         from dagster import DagsterInstance
 
@@ -166,7 +219,9 @@ def run_demo(artworks_dir: Path | None, home: Path, publish_delay: float = 1.0,
                         and instance.get_runs_count() > 0 and not active_runs(instance)
                         # a batch's stopped artworks are each rerun on their own (`stopped_sensor.py`)
                         and all(own_run_finished(instance, r["artwork_id"]) for r in results
-                                if r["status"] in STOPPED_ARTWORK_STATUSES))
+                                if r["status"] in STOPPED_ARTWORK_STATUSES)
+                        # every live price on the storefront (`storefront_prices`, started by its sensor)
+                        and not (store.pushes_prices() and catalog.due_storefront_prices(now(), limit=1)))
 
             try:
                 wait_for(settled, process, env.log_path, timeout_seconds, "every artwork published or rejected")
@@ -179,4 +234,5 @@ def run_demo(artworks_dir: Path | None, home: Path, publish_delay: float = 1.0,
             wait_for(lambda: not active_runs(instance), process, env.log_path, 120, "the funnel's run")
             env.runs, env.ticks = instance.get_runs_count(), sensor_ticks(instance)
         env.gelato_calls = sandbox.call_counts()
-    return list(iter_results(catalog, paths)), env
+        env.storefront_calls = {"shopify": marketplaces.shopify.requests, "etsy": marketplaces.etsy.requests}
+    return list(iter_results(catalog, paths, store, marketplaces)), env

@@ -131,6 +131,9 @@ class SandboxState:
         self._lock = threading.RLock()
         self._tasks: set[asyncio.Task] = set()
         self._cost_factors: dict[tuple[str, str], Decimal] = {}
+        # Called with a product's JSON once its store lists it: the marketplace stand-ins (the demo)
+        # then hold the listing under the same ids, as Gelato's store sync creates it.
+        self.on_listed: Callable[[dict[str, Any]], None] | None = None
 
     # --- base costs: what Gelato's catalog charges moves over time -----------------------------
     def set_cost_factors(self, changes: list[dict[str, Any]]) -> dict[str, str]:
@@ -254,12 +257,15 @@ class SandboxState:
                     variant.external_id = marketplace_id()
                     variant.connection_status = "connected"
             external_id = marketplace_id()
-            return self.update_product(
+            listed = self.update_product(
                 product_id,
                 external_id=external_id,
                 external_preview_url=f"https://cdn.shop.example/products/{external_id}/preview.png",
                 external_thumbnail_url=f"https://cdn.shop.example/products/{external_id}/thumb.png",
             )
+        if listed is not None and self.on_listed is not None:
+            self.on_listed(listed)
+        return listed
 
     def make_live(self, product_id: str) -> dict[str, Any] | None:
         """Active and listed at once, every variant connected (tests that need a live product)."""

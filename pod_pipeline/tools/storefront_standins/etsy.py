@@ -50,6 +50,21 @@ class EtsyShop:
                                               "quantity_on_property": [], "sku_on_property": [100]}
             return [str(p["product_id"]) for p in products]
 
+    def add_synced_listing(self, listing_id: str, variants: list[tuple[str, str]],
+                           price: Decimal = Decimal("20.00")) -> None:
+        """A listing as Gelato's store sync creates it: one product per (id, title) variant, under
+        the ids Gelato reports (property 513, "Variant": the variant's title)."""
+        with self._lock:
+            products = []
+            for index, (product_id, title) in enumerate(variants):
+                product = self._product(f"GEL-{product_id}", [{
+                    "property_id": 513, "property_name": "Variant", "scale_id": None, "scale_name": None,
+                    "value_ids": [index + 1], "values": [title]}], [{"price": price, "quantity": 999, "is_enabled": True}])
+                product["product_id"] = int(product_id) if str(product_id).isdigit() else product_id
+                products.append(product)
+            self.listings[str(listing_id)] = {"products": products, "price_on_property": [513],
+                                              "quantity_on_property": [], "sku_on_property": [513]}
+
     def _product(self, sku: str | None, property_values: list[dict], offerings: list[dict]) -> dict:
         return {"product_id": next(self._ids), "sku": sku, "is_deleted": False, "property_values": property_values,
                 "offerings": [{"offering_id": next(self._ids), "quantity": o["quantity"], "is_enabled": o["is_enabled"],
@@ -61,6 +76,15 @@ class EtsyShop:
             return {p["property_values"][0]["values"][0]:
                     Decimal(p["offerings"][0]["price"]["amount"]) / p["offerings"][0]["price"]["divisor"]
                     for p in self.listings[str(listing_id)]["products"]}
+
+    def price_of(self, listing_id: str, product_id: str) -> Decimal | None:
+        """One product's price by its current id (None when the listing has no such product)."""
+        with self._lock:
+            for product in self.listings.get(str(listing_id), {}).get("products", []):
+                if str(product["product_id"]) == str(product_id):
+                    price = product["offerings"][0]["price"]
+                    return Decimal(price["amount"]) / price["divisor"]
+        return None
 
     def admit(self) -> tuple[bool, dict]:
         """Spend one request of the budgets; the rate headers when admitted."""
