@@ -212,7 +212,9 @@ def run_demo(artworks_dir: Path | None, home: Path, publish_delay: float = 1.0,
         # the instance browses as a production one would: runs on the timeline and under their
         # sensor, productive ticks with their summaries. Its console goes to a file.
         services_env = dev_child_environment(os.environ, env.environ())
-        with daemon(services_env, env.log_path) as process, DagsterInstance.get() as instance:
+        # The instance (its SQLite storages, made on opening) comes first: made by two processes at once,
+        # their schema stamps can race (two alembic heads).
+        with DagsterInstance.get() as instance, daemon(services_env, env.log_path) as process:
             def settled() -> bool:
                 results = list(iter_results(catalog, paths))
                 return (all(r["status"] in FINAL_ARTWORK_STATUSES for r in results)
