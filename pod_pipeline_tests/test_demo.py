@@ -28,8 +28,8 @@ EXPECTED = {
 def test_demo_json_reports_every_sample_in_a_final_state(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "pod_pipeline.tools.cli", "demo", "--json", "--home", str(tmp_path / "demo"),
-         "--publish-delay", "0.3"],
-        capture_output=True, text=True, timeout=300,
+         "--publish-delay", "0.3", "--timeout", "300"],
+        capture_output=True, text=True, timeout=420,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     # Issue 15, item 9: a quiet console (no Dagster DEBUG lines, no warnings); the lines are kept.
@@ -63,7 +63,10 @@ def test_demo_json_reports_every_sample_in_a_final_state(tmp_path):
         funnel = instance.get_latest_materialization_event(AssetKey("funnel"))
         assert funnel is not None and funnel.asset_materialization.metadata["uploads"].value == len(EXPECTED)
         runs = instance.get_runs()
-        assert {r.job_name for r in runs} == {"refresh_gelato_cache", "publish_artwork", "refresh_funnel"}
+        assert {r.job_name for r in runs} == {"refresh_gelato_cache", "publish_artwork", "refresh_funnel",
+                                              "push_storefront_prices"}
+        pushes = instance.get_runs(RunsFilter(job_name="push_storefront_prices"))
+        assert all(r.tags.get("dagster/sensor_name") == "storefront_price_sensor" and r.is_success for r in pushes)
         assert all(r.remote_job_origin is not None for r in runs), runs
         publishing = instance.get_runs(RunsFilter(job_name="publish_artwork", tags={"dagster/sensor_name": "upload_sensor"}))
         assert publishing and all(r.is_success for r in publishing)

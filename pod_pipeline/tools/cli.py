@@ -191,6 +191,17 @@ def build_parser() -> argparse.ArgumentParser:
                          help="postgres: a throw-away database on the local server (migrated); sqlite: a file.")
     reprice.add_argument("--json", action="store_true", help="Print the figures as JSON.")
     reprice.set_defaults(func=commands.bench_reprice)
+    storefront = benches.add_parser(
+        "storefront", help="Price pushes to the Shopify and Etsy stand-ins under throttling vs none (the floor).",
+        description="Seed N live products × V variants, push every price as storefront_prices does, re-price 10%% "
+        "of the variants and push again; per marketplace under the throttle rate, then with none. Prints wall "
+        "time, calls per product and per re-priced variant, and prices lost (must be 0).")
+    storefront.add_argument("--products", type=int, default=50, help="Live products.")
+    storefront.add_argument("--variants", type=int, default=10, help="Variants per product.")
+    storefront.add_argument("--throttle", type=float, default=0.3,
+                            help="Share of requests answered THROTTLED (Shopify) or 429 (Etsy).")
+    storefront.add_argument("--json", action="store_true", help="Print the figures as JSON.")
+    storefront.set_defaults(func=commands.bench_storefront)
     publish = benches.add_parser("publish", help="N artworks through the real flow vs the same Gelato calls "
                                  "made directly (the floor).",
                                  description="Wall time, artworks/minute, runs and Gelato calls per product of "

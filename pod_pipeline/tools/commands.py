@@ -274,6 +274,18 @@ def bench_reprice(args: argparse.Namespace) -> int:
     return 0
 
 
+def bench_storefront(args: argparse.Namespace) -> int:
+    from pod_pipeline.tools.benchmarks.storefront import measure_storefront
+
+    rows = measure_storefront(args.products, args.variants, args.throttle)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for row in rows:
+            print(" ".join(f"{key}={value}" for key, value in row.items()))
+    return 0 if all(row["prices_lost"] == 0 and row["prices_failed"] == 0 for row in rows) else 1
+
+
 def bench_publish(args: argparse.Namespace) -> int:
     from pod_pipeline.tools.benchmarks.publish import run_publish_bench
 

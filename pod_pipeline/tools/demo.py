@@ -228,7 +228,8 @@ def run_demo(artworks_dir: Path | None, home: Path, publish_delay: float = 1.0,
             try:
                 wait_for(settled, process, env.log_path, timeout_seconds, "every artwork published or rejected")
             except TimeoutError as late:  # the table still shows where each artwork got to
-                print(late, file=sys.stderr)
+                print(f"{late}; the end of Dagster's log:\n{env.log_path.read_text(errors='replace')[-3000:]}",
+                      file=sys.stderr)
             env.webhooks = len(sandbox.state.webhooks())
             # What the hourly automation would have done by now: the funnel, with its check,
             # launched as an operator would (Dagster's CLI, through the run queue).

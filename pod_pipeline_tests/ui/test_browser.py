@@ -41,8 +41,8 @@ def chromium() -> str:
 @pytest.fixture(scope="module")
 def finished_demo(tmp_path_factory):
     home = tmp_path_factory.mktemp("ui-demo")
-    done = subprocess.run([CLI, "demo", "--json", "--home", str(home), "--publish-delay", "0.3"],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run([CLI, "demo", "--json", "--home", str(home), "--publish-delay", "0.3", "--timeout", "300"],
+                          capture_output=True, text=True, timeout=420)
     assert done.returncode == 0, done.stderr[-3000:]
     results = json.loads(done.stdout)
     env = {"DAGSTER_HOME": str(home / "dagster"), "POD_CATALOG_URL": f"sqlite:///{home / 'catalog.db'}",
