@@ -36,8 +36,9 @@ def demo(args: argparse.Namespace) -> int:
         print(f"Storefront calls (price pushes to the marketplace stand-ins): {json.dumps(env.storefront_calls)}")
         print(f"Dagster instance: DAGSTER_HOME={env.dagster_home} (its console log: {env.log_path})")
         # The dagster beside this Python: `dagster` alone is not on the PATH of a venv not activated.
+        settings = f"POD_SETTINGS={env.settings_path} " if env.settings_path else ""
         print(f"Browse it: DAGSTER_HOME={env.dagster_home} POD_CATALOG_URL={env.catalog_url} "
-              f"POD_BUCKET_DIR={env.bucket_dir} {Path(sys.executable).with_name('dagster')} dev -w {WORKSPACE}")
+              f"POD_BUCKET_DIR={env.bucket_dir} {settings}{Path(sys.executable).with_name('dagster')} dev -w {WORKSPACE}")
     from pod_pipeline.catalog.rows import FINAL_ARTWORK_STATUSES
 
     return 0 if all(r["status"] in FINAL_ARTWORK_STATUSES for r in results) else 1
