@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Mapping, Protocol
+from typing import Any, Callable, Iterator, Mapping, Protocol
+
+import httpx
+from tenacity import Retrying, retry_if_exception, stop_after_attempt
+
+from pod_pipeline.observability.scrubbing import Scrubber
+from pod_pipeline.ratelimit.backoff import wait_backoff_or_retry_after
 
 
 @dataclass(frozen=True)
@@ -55,3 +63,51 @@ class Storefront(Protocol):
 def money(value: Decimal) -> str:
     """A price as both APIs take it in requests: a plain decimal with two places."""
     return f"{value.quantize(Decimal('0.01'))}"
+
+
+class StorefrontClient:
+    """What both marketplace clients share: one HTTP client with the credentials' headers, errors
+    scrubbed of the credentials (a careless upstream may quote one back), every retryable
+    failure retried with backoff (or the wait the service asked for), and the calls, throttled
+    answers and seconds spent waiting counted for the push's report."""
+
+    def __init__(self, headers: dict[str, str], secrets: list[str], *, timeout_seconds: float, max_attempts: int,
+                 backoff_base: float, backoff_max: float, sleep: Callable[[float], None] = time.sleep,
+                 transport: httpx.BaseTransport | None = None):
+        self._http = httpx.Client(timeout=timeout_seconds, transport=transport, headers=headers)
+        self._scrub = Scrubber(secrets)
+        self._sleep = sleep
+        self._max_attempts, self._backoff_base, self._backoff_max = max_attempts, backoff_base, backoff_max
+        self.calls = self.throttled = 0
+        self.waited_seconds = 0.0
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _wait(self, seconds: float) -> None:
+        if seconds > 0:
+            self.waited_seconds += seconds
+            self._sleep(seconds)
+
+    def _retrying(self, attempt: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        retrying = Retrying(stop=stop_after_attempt(self._max_attempts),
+                            wait=wait_backoff_or_retry_after(self._backoff_base, self._backoff_max),
+                            retry=retry_if_exception(lambda e: isinstance(e, StorefrontError) and e.retryable),
+                            sleep=self._wait, reraise=True)
+        return retrying(attempt, *args, **kwargs)
+
+    @contextmanager
+    def _counting(self, result: PushResult) -> Iterator[PushResult]:
+        """The calls, throttled answers and waiting the block took, put into `result`."""
+        calls, throttled, waited = self.calls, self.throttled, self.waited_seconds
+        try:
+            yield result
+        finally:
+            result.calls, result.throttled = self.calls - calls, self.throttled - throttled
+            result.waited_seconds = self.waited_seconds - waited

@@ -16,12 +16,9 @@ from decimal import Decimal
 from typing import Any, Callable
 
 import httpx
-from tenacity import Retrying, retry_if_exception, stop_after_attempt
 
 from pod_pipeline.ratelimit import NO_LIMIT, RateLimiter
-from pod_pipeline.observability.scrubbing import Scrubber
-from pod_pipeline.ratelimit.backoff import wait_backoff_or_retry_after
-from pod_pipeline.storefronts.base import PushResult, StorefrontError, VariantPrice, money
+from pod_pipeline.storefronts.base import PushResult, StorefrontClient, StorefrontError, VariantPrice, money
 
 ETSY_API = "https://openapi.etsy.com/v3/application"
 ETSY = "etsy"  # the request budget's name in the shared rate limiter
@@ -72,7 +69,7 @@ def writable_inventory(inventory: dict, new_prices: dict[str, Decimal]) -> dict:
                                      ("price_on_property", "quantity_on_property", "sku_on_property")}}
 
 
-class EtsyStorefront:
+class EtsyStorefront(StorefrontClient):
     marketplace = "etsy"
 
     def __init__(self, api_key: str, access_token: str, *, base_url: str = ETSY_API,
@@ -82,29 +79,12 @@ class EtsyStorefront:
         if not api_key or not access_token:
             raise StorefrontError("an Etsy store needs the app's API key and the seller's OAuth token",
                                   retryable=False)
+        super().__init__({"x-api-key": api_key, "Authorization": f"Bearer {access_token}"}, [api_key, access_token],
+                         timeout_seconds=timeout_seconds, max_attempts=max_attempts, backoff_base=backoff_base,
+                         backoff_max=backoff_max, sleep=sleep, transport=transport)
         self._base = base_url.rstrip("/")
-        self._http = httpx.Client(timeout=timeout_seconds, transport=transport, headers={
-            "x-api-key": api_key, "Authorization": f"Bearer {access_token}"})
-        self._limiter, self._sleep = rate_limiter, sleep
-        self._scrub = Scrubber([api_key, access_token])  # a careless upstream may quote a credential back
-        self._max_attempts, self._backoff_base, self._backoff_max = max_attempts, backoff_base, backoff_max
-        self.calls = self.throttled = 0
-        self.waited_seconds = 0.0
+        self._limiter = rate_limiter
         self.remaining_today: int | None = None
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> "EtsyStorefront":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def _wait(self, seconds: float) -> None:
-        if seconds > 0:
-            self.waited_seconds += seconds
-            self._sleep(seconds)
 
     def _send_once(self, method: str, path: str, **kwargs: Any) -> dict:
         self.waited_seconds += self._limiter.acquire(ETSY)
@@ -142,11 +122,7 @@ class EtsyStorefront:
             raise StorefrontError("Etsy answered with a body that is not JSON", retryable=True) from None
 
     def _send(self, method: str, path: str, **kwargs: Any) -> dict:
-        retrying = Retrying(stop=stop_after_attempt(self._max_attempts),
-                            wait=wait_backoff_or_retry_after(self._backoff_base, self._backoff_max),
-                            retry=retry_if_exception(lambda e: isinstance(e, StorefrontError) and e.retryable),
-                            sleep=self._wait, reraise=True)
-        return retrying(self._send_once, method, path, **kwargs)
+        return self._retrying(self._send_once, method, path, **kwargs)
 
     def read_inventory(self, listing_id: str) -> dict:
         return self._send("GET", f"/listings/{listing_id_of(listing_id)}/inventory")
@@ -159,9 +135,12 @@ class EtsyStorefront:
     def push_prices(self, product_id: str, prices: list[VariantPrice]) -> PushResult:
         """Read, change, write back whole. `PushResult.renamed` maps every product id of the
         listing (re-priced or not) to the one Etsy gave it on this write."""
-        result = PushResult()
-        calls, throttled, waited = self.calls, self.throttled, self.waited_seconds
         listing = listing_id_of(product_id)
+        with self._counting(PushResult()) as result:
+            self._push(listing, prices, result)
+        return result
+
+    def _push(self, listing: str, prices: list[VariantPrice], result: PushResult) -> None:
         inventory = self.read_inventory(listing)
         known = {str(p.get("product_id")): p for p in inventory.get("products") or [] if not p.get("is_deleted")}
         new_prices: dict[str, Decimal] = {}
@@ -186,6 +165,3 @@ class EtsyStorefront:
                     result.pushed.append(variant_id)
                 else:
                     result.refused[variant_id] = "Etsy did not confirm the new price"
-        result.calls, result.throttled = self.calls - calls, self.throttled - throttled
-        result.waited_seconds = self.waited_seconds - waited
-        return result

@@ -14,11 +14,8 @@ from decimal import Decimal
 from typing import Any, Callable, Mapping
 
 import httpx
-from tenacity import Retrying, retry_if_exception, stop_after_attempt
 
-from pod_pipeline.observability.scrubbing import Scrubber
-from pod_pipeline.ratelimit.backoff import wait_backoff_or_retry_after
-from pod_pipeline.storefronts.base import PushResult, StorefrontError, VariantPrice, money
+from pod_pipeline.storefronts.base import PushResult, StorefrontClient, StorefrontError, VariantPrice, money
 
 API_VERSION = "2025-01"
 MAX_VARIANTS_PER_CALL = 250  # productVariantsBulkUpdate's input limit
@@ -83,7 +80,7 @@ class CostBucket:
         return max(0.0, (min(cost, self.maximum) - min(now, self.maximum)) / self.restore_rate)
 
 
-class ShopifyStorefront:
+class ShopifyStorefront(StorefrontClient):
     marketplace = "shopify"
 
     def __init__(self, shop_url: str, access_token: str, *, api_version: str = API_VERSION,
@@ -92,30 +89,11 @@ class ShopifyStorefront:
                  transport: httpx.BaseTransport | None = None):
         if not access_token:
             raise StorefrontError("no Shopify admin API access token for this store", retryable=False)
+        super().__init__({"X-Shopify-Access-Token": access_token}, [access_token], timeout_seconds=timeout_seconds,
+                         max_attempts=max_attempts, backoff_base=backoff_base, backoff_max=backoff_max, sleep=sleep,
+                         transport=transport)
         self._url = f"{shop_url.rstrip('/')}/admin/api/{api_version}/graphql.json"
-        self._http = httpx.Client(timeout=timeout_seconds, transport=transport,
-                                  headers={"X-Shopify-Access-Token": access_token})
-        self._sleep = sleep
-        self._scrub = Scrubber([access_token])  # a careless upstream may quote a credential back
-        self._max_attempts, self._backoff_base, self._backoff_max = max_attempts, backoff_base, backoff_max
         self.bucket = CostBucket()
-        self.calls = self.throttled = 0
-        self.waited_seconds = 0.0
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> "ShopifyStorefront":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    # -- transport ---------------------------------------------------------------------------
-    def _wait(self, seconds: float) -> None:
-        if seconds > 0:
-            self.waited_seconds += seconds
-            self._sleep(seconds)
 
     def _call_once(self, query: str, variables: dict, cost: float) -> dict:
         self._wait(self.bucket.seconds_until(cost))
@@ -152,17 +130,16 @@ class ShopifyStorefront:
         return body.get("data") or {}
 
     def _call(self, query: str, variables: dict, cost: float) -> dict:
-        retrying = Retrying(stop=stop_after_attempt(self._max_attempts),
-                            wait=wait_backoff_or_retry_after(self._backoff_base, self._backoff_max),
-                            retry=retry_if_exception(lambda e: isinstance(e, StorefrontError) and e.retryable),
-                            sleep=self._wait, reraise=True)
-        return retrying(self._call_once, query, variables, cost)
+        return self._retrying(self._call_once, query, variables, cost)
 
     # -- prices ------------------------------------------------------------------------------
     def push_prices(self, product_id: str, prices: list[VariantPrice]) -> PushResult:
-        result = PushResult()
-        calls, throttled, waited = self.calls, self.throttled, self.waited_seconds
         product = gid("Product", product_id)
+        with self._counting(PushResult()) as result:
+            self._push(product, prices, result)
+        return result
+
+    def _push(self, product: str, prices: list[VariantPrice], result: PushResult) -> None:
         sendable: list[VariantPrice] = []
         for price in prices:
             if price.price <= 0:
@@ -194,9 +171,6 @@ class ShopifyStorefront:
                     result.pushed.append(price.variant_id)
                 else:
                     result.refused[price.variant_id] = "Shopify did not confirm the new price"
-        result.calls, result.throttled = self.calls - calls, self.throttled - throttled
-        result.waited_seconds = self.waited_seconds - waited
-        return result
 
     def read_prices(self, product_id: str) -> dict[str, Decimal]:
         data = self._call(READ_PRICES, {"id": gid("Product", product_id)}, READ_COST)

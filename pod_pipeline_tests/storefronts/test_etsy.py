@@ -70,7 +70,7 @@ def test_under_a_30_percent_429_rate_no_price_is_lost(shop):
 
 
 def test_the_per_second_limit_is_kept_by_the_shared_budget(shop):
-    ids = shop.add_listing("555", SIZES)
+    shop.add_listing("555", SIZES)
     shop.per_second = 4
     # A limit of N in any second is kept by N - 1 per second and no burst (a bucket allows
     # burst + rate × d in any d seconds).
