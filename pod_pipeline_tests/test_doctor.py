@@ -435,3 +435,28 @@ def test_no_secret_value_is_ever_printed(tmp_path, fake_anthropic):
     assert "FAIL" in done.stdout and json.loads(done_json.stdout)["ok"] is False
     for value in [*secrets.values(), *passwords, "SupabaseSignature0123456789", "SentryPublicKey0123"]:
         assert value not in output, value
+
+
+def test_storefront_credentials_are_checked_by_name_never_shown(tmp_path):
+    """Issue 16: the store's marketplace credentials, named in the settings, must be set; the
+    doctor names the unset variables and shows at most a hint of the set ones."""
+    import yaml as _yaml
+
+    from pod_pipeline.settings.loading import DEFAULT_SETTINGS_PATH
+    from pod_pipeline.tools.doctor.configuration import check_storefront
+    from pod_pipeline.tools.doctor.context import DoctorContext
+
+    raw = _yaml.safe_load(DEFAULT_SETTINGS_PATH.read_text())
+    raw["stores"] = [{"name": "shop", "gelato_store_id": raw.pop("store_id"), "marketplace": "shopify",
+                      "credentials": {"shop_url": "MY_SHOP_URL", "access_token": "MY_SHOP_TOKEN"}}]
+    settings = tmp_path / "settings.yaml"
+    settings.write_text(_yaml.safe_dump(raw))
+    base = {"POD_MODE": "demo", "POD_SETTINGS": str(settings)}
+    missing = check_storefront(DoctorContext({**base, "MY_SHOP_URL": "https://x.myshopify.com"}))
+    assert missing.status == "fail" and "MY_SHOP_TOKEN not set" in missing.found
+    token = "shpat_0123456789abcdef0123456789"
+    found = check_storefront(DoctorContext({**base, "MY_SHOP_URL": "https://x.myshopify.com", "MY_SHOP_TOKEN": token}))
+    assert found.status == "ok" and token not in found.found and "MY_SHOP_TOKEN" in found.found
+    legacy = {"POD_SETTINGS": str(DEFAULT_SETTINGS_PATH)}
+    assert check_storefront(DoctorContext({**legacy, "POD_MODE": "demo"})).status == "ok"
+    assert check_storefront(DoctorContext({**legacy, "POD_MODE": "production"})).status == "warn"

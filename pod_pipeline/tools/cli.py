@@ -193,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     reprice.set_defaults(func=commands.bench_reprice)
     storefront = benches.add_parser(
         "storefront", help="Price pushes to the Shopify and Etsy stand-ins under throttling vs none (the floor).",
-        description="Seed N live products × V variants, push every price as storefront_prices does, re-price 10%% "
+        description="Seed N live products × V variants, push every price as storefront_prices does, re-price 10% "
         "of the variants and push again; per marketplace under the throttle rate, then with none. Prints wall "
         "time, calls per product and per re-priced variant, and prices lost (must be 0).")
     storefront.add_argument("--products", type=int, default=50, help="Live products.")

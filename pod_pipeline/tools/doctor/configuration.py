@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from pod_pipeline.tools.doctor.context import DoctorContext
-from pod_pipeline.tools.doctor.report import Finding, fail, ok, skip, warn
+from pod_pipeline.tools.doctor.report import Finding, fail, key_hint, ok, skip, warn
 from pod_pipeline.defs.environment import ConfigurationError, catalog_resource, copywriter_resource, storage_resource
 from pod_pipeline.defs.environment import batching_resource, build_resources
 from pod_pipeline.settings.mode import DEMO, current_mode
@@ -102,3 +102,22 @@ def check_sentry(ctx: DoctorContext) -> Finding:
                     "copy the DSN from Sentry (Project settings → Client Keys), "
                     "https://<key>@<host>/<project id>, or unset SENTRY_DSN")
     return ok(f"SENTRY_DSN: project {parsed.project_id} on {parsed.host}")
+
+
+def check_storefront(ctx: DoctorContext) -> Finding:
+    """The store's marketplace credentials: named in the settings, set in the environment."""
+    store = ctx.settings().store()
+    where = f"store {store.name} ({store.marketplace})"
+    if not store.pushes_prices():
+        if ctx.mode() == DEMO:
+            return ok(f"{where}: retail prices are not pushed (the settings name no credentials)")
+        return warn(f"{where}: retail prices are not pushed, so buyers see the template's price",
+                    "name the store's credential variables under stores[].credentials (docs/storefronts.md) "
+                    "and set them")
+    values = {role: ctx.env.get(name, "") for role, name in store.credentials.items()}
+    unset = [store.credentials[role] for role, value in values.items() if not value]
+    if unset:
+        return fail(f"{where}: {', '.join(unset)} not set", "set them (the store's marketplace credentials), "
+                    "for the code server and the run workers alike")
+    hints = ", ".join(f"{store.credentials[role]} {key_hint(value)}" for role, value in values.items())
+    return ok(f"{where}: prices pushed with {hints}")

@@ -10,7 +10,8 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping
 
-from pod_pipeline.tools.doctor.configuration import check_configuration, check_sentry, check_settings, check_webhook_secret
+from pod_pipeline.tools.doctor.configuration import (check_configuration, check_sentry, check_settings, check_storefront,
+                                                     check_webhook_secret)
 from pod_pipeline.tools.doctor.context import DoctorContext, Skip
 from pod_pipeline.tools.doctor.databases import check_catalog, check_dagster, first_line
 from pod_pipeline.tools.doctor.report import FAIL, SKIP, CheckResult, Finding
@@ -39,6 +40,7 @@ CHECKS = (
     Check("print files", check_print_files),
     Check("gelato", check_gelato),
     Check("gelato templates", check_gelato_templates),
+    Check("storefront", check_storefront),
     Check("anthropic", check_anthropic),
     Check("webhook secret", check_webhook_secret),
     Check("sentry", check_sentry),
