@@ -1,10 +1,11 @@
 """The `storefront_prices` asset: every due retail price pushed to the store's marketplace."""
 
 import time
+from datetime import timedelta
 
 import pandas as pd
-from dagster import (AssetExecutionContext, AssetObservation, Backoff, Failure, MaterializeResult, MetadataValue,
-                     RetryPolicy, asset)
+from dagster import (AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext, AssetObservation,
+                     Backoff, Failure, MaterializeResult, MetadataValue, RetryPolicy, asset)
 
 from pod_pipeline.catalog.rows import now
 from pod_pipeline.defs.resources import CatalogResource, SettingsResource
@@ -14,12 +15,16 @@ from pod_pipeline.defs.ui_metadata import table
 from pod_pipeline.settings.mode import ConfigurationError
 from pod_pipeline.storefronts.push import PushReport, push_due
 
+ALL_ON_STOREFRONT = AssetCheckSpec(
+    "every_live_price_on_the_storefront", asset="storefront_prices",
+    description="After the push, no live variant's catalog price is missing from the storefront (failures "
+    "waiting on their back-off included); warns with the variants still off and why.")
 ROUND_SIZE = 500  # due variants read per round; a run drains rounds until none is due
 TIME_BUDGET_SECONDS = 600.0  # what is left is due again at the next run
 
 
 @asset(group_name="publishing", kinds={"shopify", "etsy"}, pool=STOREFRONT_POOL, code_version="1",
-       deps=["prices", "published_products"],
+       deps=["prices", "published_products"], check_specs=[ALL_ON_STOREFRONT],
        retry_policy=RetryPolicy(max_retries=2, delay=10, backoff=Backoff.EXPONENTIAL))
 def storefront_prices(context: AssetExecutionContext, catalog: CatalogResource, settings: SettingsResource,
                       storefronts: StorefrontsResource) -> MaterializeResult:
@@ -41,7 +46,10 @@ def storefront_prices(context: AssetExecutionContext, catalog: CatalogResource, 
         raise Failure(str(unset), allow_retries=False) from None
     if client is None:
         return MaterializeResult(metadata={"store": store.name, "marketplace": store.marketplace, "prices_pushed": 0,
-                                           "outcome": "not pushed: the store names no credentials"})
+                                           "outcome": "not pushed: the store names no credentials"},
+                                 check_results=[AssetCheckResult(
+                                     check_name=ALL_ON_STOREFRONT.name, passed=True,
+                                     metadata={"note": "the store pushes no prices"})])
     total, started = PushReport(), time.monotonic()
     with client:
         while time.monotonic() - started < TIME_BUDGET_SECONDS:
@@ -59,7 +67,7 @@ def storefront_prices(context: AssetExecutionContext, catalog: CatalogResource, 
                       "storefront_reason": "; ".join(reasons[:3])}))
     frame = pd.DataFrame(total.rows, columns=["artwork", "product", "variant", "price", "currency",
                                               "storefront_price", "outcome", "reason"])
-    return MaterializeResult(metadata={
+    return MaterializeResult(check_results=[_all_on_storefront(db)], metadata={
         "store": store.name, "marketplace": store.marketplace,
         "prices_pushed": total.pushed, "prices_failed": total.failed, "products": total.products,
         "storefront_calls": total.calls, "throttled": total.throttled,
@@ -68,6 +76,17 @@ def storefront_prices(context: AssetExecutionContext, catalog: CatalogResource, 
         "failures": MetadataValue.md("\n".join(f"- **{a}**: {'; '.join(r[:3])}" for a, r in total.failures.items())
                                      or "none"),
     })
+
+
+def _all_on_storefront(db) -> AssetCheckResult:
+    # A day on, every back-off has passed: what is due then is every price not on the storefront.
+    off = db.due_storefront_prices(now() + timedelta(days=1), limit=1000)
+    return AssetCheckResult(
+        check_name=ALL_ON_STOREFRONT.name, passed=not off, severity=AssetCheckSeverity.WARN,
+        metadata={"variants_off_the_storefront": len(off),
+                  "examples": MetadataValue.md("\n".join(
+                      f"- {d.artwork_id}: product {d.product_external_id}, variant {d.external_id}, "
+                      f"{d.price} {d.currency} (attempts {d.attempts})" for d in off[:10]) or "none")})
 
 
 def _add(total: PushReport, report: PushReport) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from dagster import AssetKey, DagsterEventType, EventRecordsFilter, instance_for_test
+from dagster import AssetCheckKey, AssetKey, DagsterEventType, EventRecordsFilter, instance_for_test
 
 from pod_pipeline.catalog.rows import now
 from pod_pipeline.catalog.sqlite import SqliteCatalog
@@ -20,6 +20,13 @@ from pod_pipeline.tools.storefront_standins.faults import StorefrontFaults
 from pod_pipeline.tools.storefront_standins.shopify import ShopifyShop, create_shopify_app
 from pod_pipeline_tests.conftest import POSTER, settings_file
 from pod_pipeline_tests.test_pipeline_flow import gradient_jpeg
+
+CHECK = AssetCheckKey(AssetKey("storefront_prices"), "every_live_price_on_the_storefront")
+
+
+def check_result(instance):
+    return instance.get_latest_asset_check_evaluation_record(CHECK).event.dagster_event.event_specific_data
+
 
 STORE = {"name": "poster-shop", "gelato_store_id": "6d1c9a3e-4f2b-4b8a-9e7d-0a5c3b2f1e84", "marketplace": "shopify",
          "credentials": {"shop_url": "TEST_SHOPIFY_SHOP_URL", "access_token": "TEST_SHOPIFY_TOKEN"}}
@@ -65,6 +72,7 @@ def test_live_prices_reach_the_storefront_and_only_changes_are_pushed_again(publ
         assert sensor.tick() == 1  # prices due: one push run
         assert shop.prices(product.external_id) == {v.external_id: v.price for v in variants}
         assert shop.requests == 1  # every variant of the product in one call
+        assert check_result(instance).passed
         assert sensor.tick() == 0 and sensor.last_summary == "no storefront price is due"
 
         # Re-priced: one variant changes, only it is pushed.
@@ -85,6 +93,8 @@ def test_a_failing_marketplace_leaves_the_reason_on_the_artwork_and_backs_off(pu
         assert sensor.tick() == 1
         record = instance.get_latest_materialization_event(AssetKey("storefront_prices")).asset_materialization
         assert record.metadata["prices_failed"].value == len(variants) and record.metadata["prices_pushed"].value == 0
+        evaluation = check_result(instance)
+        assert not evaluation.passed and evaluation.metadata["variants_off_the_storefront"].value == len(variants)
         rows = catalog.storefront_prices_for(artwork_id)
         assert all(r.error and "HTTP 503" in r.error and r.attempts == 1 and r.price is None for r in rows)
         observation = instance.get_event_records(EventRecordsFilter(
