@@ -51,6 +51,8 @@ NOT_FOR_RUNS = {
     "GELATO_WEBHOOK_SECRET": "webhook receiver only", "GELATO_WEBHOOK_HEADER": "webhook receiver only",
     "CHROMIUM_PATH": "`pod-pipeline screenshots` and the browser test only",
     "POD_SHOPIFY_URL": "demo only (the Shopify stand-in)", "POD_ETSY_URL": "demo only (the Etsy stand-in)",
+    "POD_DEMO_ETSY_KEY": "set by the demo", "POD_DEMO_ETSY_TOKEN": "set by the demo",
+    "POD_DEMO_SHOPIFY_TOKEN": "set by the demo",
 }
 PARITY_SECTIONS = ("concurrency", "run_monitoring", "run_retries", "retention")
 
