@@ -15,3 +15,9 @@ def test_copy_cost_benchmark_counts_what_would_be_sent():
     assert all(r["image_tokens"] <= 1600 and r["text_tokens"] > 100 for r in report["artworks"])
     haiku = report["cost_per_1000_artworks"]["claude-haiku-5-5"]
     assert haiku["batch_usd"] == round(haiku["sync_usd"] / 2, 2) > 0
+    # Two marketplaces: still one request, each version's title and tags costing a little more.
+    two = report["marketplaces"]
+    assert two["requests_per_artwork"] == {"one_marketplace": 1, "etsy_and_shopify": 1}
+    assert two["etsy_and_shopify"]["output_tokens"] > two["one_marketplace"]["output_tokens"] > 50
+    assert two["etsy_and_shopify"]["input_tokens"] > two["one_marketplace"]["input_tokens"]
+    assert 1.0 < two["cost_ratio"] <= 1.3

@@ -52,7 +52,7 @@ NOT_FOR_RUNS = {
     "CHROMIUM_PATH": "`pod-pipeline screenshots` and the browser test only",
     "POD_SHOPIFY_URL": "demo only (the Shopify stand-in)", "POD_ETSY_URL": "demo only (the Etsy stand-in)",
     "POD_DEMO_ETSY_KEY": "set by the demo", "POD_DEMO_ETSY_TOKEN": "set by the demo",
-    "POD_DEMO_SHOPIFY_TOKEN": "set by the demo",
+    "POD_DEMO_SHOPIFY_TOKEN": "set by the demo", "POD_DEMO_SHOPIFY_SHOP": "set by the demo",
 }
 PARITY_SECTIONS = ("concurrency", "run_monitoring", "run_retries", "retention")
 

@@ -88,8 +88,8 @@ class Catalog(ABC):
         """How many products are in each status."""
 
     @abstractmethod
-    def products_in_store(self, template_id: str | None = None) -> list[ProductRow]:
-        """Every product that has a Gelato id (of one template, if given)."""
+    def products_in_store(self, template_id: str | None = None, store: str | None = None) -> list[ProductRow]:
+        """Every product that has a Gelato id (of one template, in one store, if given)."""
 
     @abstractmethod
     def get_product(self, product_id: str) -> ProductRow | None: ...
@@ -114,7 +114,8 @@ class Catalog(ABC):
         """The stored price rows of these artworks: PRICE_KEY + PRICE_STORED, as canonical text."""
 
     @abstractmethod
-    def write_prices(self, changes: pd.DataFrame, removals: pd.DataFrame, main_country: str) -> int:
+    def write_prices(self, changes: pd.DataFrame, removals: pd.DataFrame,
+                     main_country: str | Mapping[str, str]) -> int:
         """In one transaction: upsert the changed rows, delete the removed ones, and mirror the
         main market onto existing `variant` rows. Returns the rows written (all three)."""
 

@@ -282,10 +282,13 @@ class PostgresCatalog(PostgresPriceRows, StorefrontPriceRows, Catalog):
         return dict(self._fetch("select status, count(*) from public.product group by status order by status", (),
                                 many=True))
 
-    def products_in_store(self, template_id: str | None = None) -> list[ProductRow]:
-        if template_id is None:
-            return self._products_where("gelato_product_id is not null order by id", ())
-        return self._products_where("gelato_product_id is not null and template_id = %s order by id", (template_id,))
+    def products_in_store(self, template_id: str | None = None, store: str | None = None) -> list[ProductRow]:
+        where, params = ["gelato_product_id is not null"], []
+        for column, value in (("template_id", template_id), ("store", store)):
+            if value is not None:
+                where.append(f"{column} = %s")
+                params.append(value)
+        return self._products_where(" and ".join(where) + " order by id", params)
 
     def get_product(self, product_id: str) -> ProductRow | None:
         if not is_uuid(product_id):
@@ -295,7 +298,7 @@ class PostgresCatalog(PostgresPriceRows, StorefrontPriceRows, Catalog):
 
     def products_for(self, artwork_id: str) -> list[ProductRow]:
         # collate "C": byte order, the order SQLite returns
-        rows = self._fetch(_select("product", _PRODUCT_COLUMNS) + ' where artwork_id = %s order by template_id collate "C"',
+        rows = self._fetch(_select("product", _PRODUCT_COLUMNS) + ' where artwork_id = %s order by template_id collate "C", store collate "C"',
                            (artwork_id,), many=True)
         return [_product(r) for r in rows]
 

@@ -3,7 +3,7 @@ the catalog's connection helpers `_fetch` and `_run`)."""
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import pandas as pd
 
@@ -46,7 +46,8 @@ class PostgresPriceRows:
                            (list(dict.fromkeys(artwork_ids)),), many=True)
         return pd.DataFrame(rows, columns=columns, dtype=object)
 
-    def write_prices(self, changes: pd.DataFrame, removals: pd.DataFrame, main_country: str) -> int:
+    def write_prices(self, changes: pd.DataFrame, removals: pd.DataFrame,
+                     main_country: str | Mapping[str, str]) -> int:
         """Set-based, one transaction: each statement takes whole columns as arrays (unnest), so
         ten thousand rows cost the same few round trips as ten. The `is distinct from` guards keep
         a concurrent writer's identical row from being rewritten."""

@@ -6,7 +6,11 @@ so "has this row changed?" is an exact string comparison on both sides.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
+
+from pod_pipeline.catalog.rows import product_id_for
 
 # Identity of a price row, and the stored inputs and outputs the re-pricing compares.
 PRICE_KEY = ["artwork_id", "template_id", "template_variant_id", "country"]
@@ -27,8 +31,19 @@ def write_rows(changes: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def mirror_rows(changes: pd.DataFrame, main_country: str) -> pd.DataFrame:
-    return changes.loc[changes["country"] == main_country, MIRROR]
+def mirror_rows(changes: pd.DataFrame, main_countries: str | Mapping[str, str]) -> pd.DataFrame:
+    """The variant rows a price change rewrites: each store's product of the artwork × template
+    shows the price of the store's main country (`main_countries`: store → country; a bare
+    country is the store `main`). Rows for products a store does not have match nothing."""
+    stores = {"main": main_countries} if isinstance(main_countries, str) else dict(main_countries)
+    parts = []
+    for store, country in stores.items():
+        rows = changes.loc[changes["country"] == country]
+        if store != "main" and len(rows):
+            rows = rows.assign(product_id=[product_id_for(a, t, store)
+                                           for a, t in zip(rows["artwork_id"], rows["template_id"])])
+        parts.append(rows[MIRROR])
+    return pd.concat(parts, ignore_index=True) if parts else changes.loc[[], MIRROR]
 
 
 

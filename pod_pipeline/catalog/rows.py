@@ -46,9 +46,12 @@ def check_product_update(fields: dict) -> None:
         check_product_status(fields["status"])
 
 
-def product_id_for(artwork_id: str, template_id: str) -> str:
-    """Deterministic so a retry or re-run addresses the same row, never a second one."""
-    return str(uuid.uuid5(PRODUCT_NAMESPACE, f"{artwork_id}/{template_id}"))
+def product_id_for(artwork_id: str, template_id: str, store: str = "main") -> str:
+    """Deterministic so a retry or re-run addresses the same row, never a second one. The store
+    called `main` (the one `store_id` of settings written before stores) keeps the ids made
+    before stores existed."""
+    key = f"{artwork_id}/{template_id}" if store == "main" else f"{artwork_id}/{template_id}@{store}"
+    return str(uuid.uuid5(PRODUCT_NAMESPACE, key))
 
 
 class _Row(BaseModel):
@@ -80,6 +83,7 @@ class ProductRow(_Row):
     artwork_id: str
     template_id: str
     user_id: str
+    store: str = "main"  # the seller's store (settings `stores[].name`) the product is in
     status: ProductStatus
     reason: str | None = None
     title: str | None = None
@@ -140,6 +144,7 @@ class DuePrice(_Row):
     template_variant_id: str
     artwork_id: str
     user_id: str
+    store: str
     product_external_id: str
     external_id: str
     price: Decimal

@@ -38,20 +38,23 @@ from pod_pipeline.catalog.rows import (
     now,
 )
 
-SCHEMA = """
+PRODUCT_TABLE = """create table if not exists {name} (
+  id text primary key, artwork_id text not null references artwork(id), template_id text not null,
+  user_id text not null, store text not null default 'main', status text not null, reason text, title text,
+  description text, tags text not null default '[]', gelato_product_id text unique, external_id text,
+  publishing_error_code text, artwork_checksum text, create_attempts integer not null default 0, intent_at text,
+  lease_until text, published_at text, next_check_at text, status_checks integer not null default 0,
+  republish_reason text, updated_at text not null, unique (artwork_id, template_id, store)
+);"""
+
+SCHEMA_TEMPLATE = """
 create table if not exists artwork (
   id text primary key, user_id text not null, path text not null unique, version text not null,
   checksum text, size_bytes integer, width integer, height integer, format text, preview_path text,
   status text not null, reason text, new_version_status text, new_version_reason text, updated_at text not null
 );
-create table if not exists product (
-  id text primary key, artwork_id text not null references artwork(id), template_id text not null,
-  user_id text not null, status text not null, reason text, title text, description text,
-  tags text not null default '[]', gelato_product_id text unique, external_id text,
-  publishing_error_code text, artwork_checksum text, create_attempts integer not null default 0, intent_at text,
-  lease_until text, published_at text, next_check_at text, status_checks integer not null default 0,
-  republish_reason text, updated_at text not null, unique (artwork_id, template_id)
-);
+{product_table}
+create index if not exists product_store on product(store);
 create index if not exists product_status on product(status);
 -- An artwork's owner and path, and a product's owner and artwork, never change (catalog/artwork_state.py).
 create trigger if not exists artwork_identity_fixed before update of id, user_id, path on artwork
@@ -92,6 +95,31 @@ create table if not exists api_rate_limit (
   rate_per_second real not null, burst real not null
 );
 """
+
+SCHEMA = SCHEMA_TEMPLATE.replace("{product_table}", PRODUCT_TABLE.format(name="product"))
+
+
+def _add_product_store(path: Path) -> None:
+    """Catalogs made before stores hold `unique (artwork_id, template_id)` inside the product
+    table, which SQLite cannot drop: the table is rebuilt once, in one transaction, with every
+    existing product in the store `main` (their ids are the `main` store's)."""
+    db = sqlite3.connect(path, timeout=30, isolation_level=None)
+    try:
+        existing = {row[1] for row in db.execute("pragma table_info(product)")}
+        if not existing or "store" in existing:  # a new file, or one already rebuilt
+            return
+        db.execute("begin immediate")
+        columns = [row[1] for row in db.execute("pragma table_info(product)")]
+        if "store" not in columns:
+            db.execute(PRODUCT_TABLE.format(name="product_with_store"))
+            listed = ", ".join(columns)
+            db.execute(f"insert into product_with_store ({listed}) select {listed} from product")
+            db.execute("drop table product")
+            db.execute("alter table product_with_store rename to product")
+        db.execute("commit")
+    finally:
+        db.close()
+
 
 # Columns added after the first release, as the Postgres migrations add them.
 _ADDED_ARTWORK_COLUMNS = {"new_version_status": "text", "new_version_reason": "text"}
@@ -201,6 +229,7 @@ class SqliteCatalog(StorefrontPriceRows, Catalog):
         db = sqlite3.connect(self.path, timeout=30)
         try:
             _use_wal(db)
+            _add_product_store(self.path)  # before the schema's product indexes and triggers
             db.executescript(SCHEMA)
             for table, added in (("artwork", _ADDED_ARTWORK_COLUMNS), ("product", _ADDED_PRODUCT_COLUMNS)):
                 columns = {row[1] for row in db.execute(f"pragma table_info({table})")}
@@ -350,10 +379,13 @@ class SqliteCatalog(StorefrontPriceRows, Catalog):
         with self._tx(write=False) as db:
             return dict(db.execute("select status, count(*) from product group by status order by status").fetchall())
 
-    def products_in_store(self, template_id: str | None = None) -> list[ProductRow]:
-        if template_id is None:
-            return self._products_where("gelato_product_id is not null order by id", [])
-        return self._products_where("gelato_product_id is not null and template_id=? order by id", [template_id])
+    def products_in_store(self, template_id: str | None = None, store: str | None = None) -> list[ProductRow]:
+        where, params = ["gelato_product_id is not null"], []
+        for column, value in (("template_id", template_id), ("store", store)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        return self._products_where(" and ".join(where) + " order by id", params)
 
     def get_product(self, product_id: str) -> ProductRow | None:
         with self._tx(write=False) as db:
@@ -362,7 +394,7 @@ class SqliteCatalog(StorefrontPriceRows, Catalog):
 
     def products_for(self, artwork_id: str) -> list[ProductRow]:
         with self._tx(write=False) as db:
-            rows = db.execute("select * from product where artwork_id=? order by template_id", (artwork_id,)).fetchall()
+            rows = db.execute("select * from product where artwork_id=? order by template_id, store", (artwork_id,)).fetchall()
         return [_product_from(r) for r in rows]
 
     # -- variants ----------------------------------------------------------------------------
@@ -394,7 +426,8 @@ class SqliteCatalog(StorefrontPriceRows, Catalog):
                                     f"({', '.join('?' * len(chunk))})", chunk).fetchall()
         return pd.DataFrame([tuple(r) for r in found], columns=columns, dtype=object)
 
-    def write_prices(self, changes: pd.DataFrame, removals: pd.DataFrame, main_country: str) -> int:
+    def write_prices(self, changes: pd.DataFrame, removals: pd.DataFrame,
+                     main_country: str | Mapping[str, str]) -> int:
         if changes.empty and removals.empty:
             return 0
         rows = write_rows(changes)

@@ -16,7 +16,7 @@ DUE_COLUMNS = list(DuePrice.model_fields)
 # or product differ from the catalog's, once its back-off has passed. The id to push to is the
 # one the last push left (Etsy renumbers), unless Gelato has since replaced the product.
 _DUE = """
-select v.product_id{uuid}, v.template_variant_id, p.artwork_id, p.user_id{uuid}, p.external_id,
+select v.product_id{uuid}, v.template_variant_id, p.artwork_id, p.user_id{uuid}, p.store, p.external_id,
        case when s.product_external_id = p.external_id and s.external_id is not null
             then s.external_id else v.external_id end,
        v.price, v.currency, coalesce(s.attempts, 0),
@@ -29,7 +29,7 @@ select v.product_id{uuid}, v.template_variant_id, p.artwork_id, p.user_id{uuid},
    and v.external_id is not null and v.external_id <> '' and v.price is not null and v.currency is not null
    and (s.product_id is null or s.price {differs} v.price or s.currency {differs} v.currency
         or s.product_external_id {differs} p.external_id)
-   and (s.next_attempt_at is null or s.next_attempt_at <= {p})
+   and (s.next_attempt_at is null or s.next_attempt_at <= {p}){stores}
  order by p.external_id, v.template_variant_id
  limit {p}
 """
@@ -39,9 +39,15 @@ class StorefrontPriceRows:
     """Needs `_query(sql, params) -> list[tuple]`, `_execute_many(sql, rows)`, and the dialect:
     `_placeholder`, `_schema`, `_uuid_text`, `_differs`, `_timestamp(value)`."""
 
-    def due_storefront_prices(self, now: datetime, limit: int = 500) -> list[DuePrice]:
-        sql = _DUE.format(uuid=self._uuid_text, schema=self._schema, differs=self._differs, p=self._placeholder)
-        rows = self._query(sql, (self._timestamp(now), limit))
+    def due_storefront_prices(self, now: datetime, limit: int = 500,
+                              stores: Sequence[str] | None = None) -> list[DuePrice]:
+        """Due variants (of the named stores only, if given)."""
+        names = list(stores) if stores is not None else []
+        only = (f" and p.store in ({', '.join([self._placeholder] * len(names))})" if names
+                else " and false" if stores is not None else "")
+        sql = _DUE.format(uuid=self._uuid_text, schema=self._schema, differs=self._differs, p=self._placeholder,
+                          stores=only)
+        rows = self._query(sql, (self._timestamp(now), *names, limit))
         return [DuePrice.model_validate(dict(zip(DUE_COLUMNS, row))) for row in rows]
 
     def record_storefront_prices(self, rows: Sequence[StorefrontPriceRow]) -> None:

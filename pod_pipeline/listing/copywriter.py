@@ -7,6 +7,7 @@ rules: the pipeline publishes what it gets.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -62,12 +63,13 @@ def effective_rules(rules: ListingRules, request: CopyRequest) -> ListingRules:
     return rules.model_copy(update={"banned_words": banned, "brand_voice": request.brand_voice})
 
 
-def ensure_valid(listing: Listing, rules: ListingRules) -> tuple[Listing, bool]:
-    """Return (listing, repaired?) that passes the rules: as-is if it does, else after
-    `repair_listing`. Raises `CopyRejected` when even the repaired listing fails."""
-    if not listing_violations(listing, rules):
+def ensure_valid(listing: Listing, rules: ListingRules, wanted: Sequence[str] = ()) -> tuple[Listing, bool]:
+    """Return (listing, repaired?) that passes the rules, with a version for each `wanted`
+    marketplace: as-is if it does, else after `repair_listing`. Raises `CopyRejected` when even
+    the repaired listing fails."""
+    if not listing_violations(listing, rules, wanted):
         return listing, False
-    repaired = repair_listing(listing, rules)
-    if problems := listing_violations(repaired, rules):
+    repaired = repair_listing(listing, rules, wanted)
+    if problems := listing_violations(repaired, rules, wanted):
         raise CopyRejected("listing breaks the rules even after repair", problems)
     return repaired, True

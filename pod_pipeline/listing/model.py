@@ -19,6 +19,14 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class MarketplaceCopy(_Frozen):
+    """A marketplace's own title and tags (description and alt text are shared)."""
+
+    title: str
+    tags: list[str]
+    product_titles: dict[str, str] = Field(default_factory=dict)
+
+
 class Listing(_Frozen):
     title: str
     description_html: str
@@ -27,6 +35,17 @@ class Listing(_Frozen):
     product_titles: dict[str, str] = Field(
         default_factory=dict, description="Optional per-product title, keyed by Gelato template id."
     )
+    marketplaces: dict[str, MarketplaceCopy] = Field(
+        default_factory=dict,
+        description="A marketplace's own title and tags, keyed by marketplace; the others use the shared copy.")
+
+    def for_marketplace(self, marketplace: str) -> "Listing":
+        """The listing as one marketplace shows it."""
+        own = self.marketplaces.get(marketplace)
+        if own is None:
+            return self.model_copy(update={"marketplaces": {}})
+        return Listing(title=own.title, description_html=self.description_html, tags=own.tags,
+                       alt_text=self.alt_text, product_titles=own.product_titles)
 
 
 class ProductBrief(_Frozen):
@@ -52,3 +71,7 @@ class CopyRequest(_Frozen):
     products: list[ProductBrief] = Field(default_factory=list)
     brand_voice: str = "warm, concise, specific"
     banned_words: list[str] = Field(default_factory=list)
+    marketplaces: list[str] = Field(
+        default_factory=list,
+        description="Marketplaces that get their own title and tags (see `listing/marketplaces.py`); none: one "
+        "copy for every store.")

@@ -24,13 +24,15 @@ from pod_pipeline.listing.file_names import (
     title_case,
     trim_stop_words,
 )
-from pod_pipeline.listing.model import CopyRequest, Listing, ProductBrief
+from pod_pipeline.listing.marketplaces import marketplace_rules
+from pod_pipeline.listing.model import CopyRequest, Listing, MarketplaceCopy, ProductBrief
 from pod_pipeline.listing.offline_copy import KIND_COPY, OCCASION_TAGS, kind_of
 from pod_pipeline.listing.rules import TITLE_WORDS_ADVISED, repair_listing
 from pod_pipeline.settings.model import ListingRules
 
 # Bump when the generated copy changes, so stored listings show which generator wrote them.
 OFFLINE_PROMPT_VERSION = "offline-1"
+OFFLINE_PER_MARKETPLACE_VERSION = "offline-2"  # adds each roomier marketplace's own title and tags
 
 
 def _orientation(request: CopyRequest) -> str:
@@ -212,6 +214,19 @@ def _first_nonempty(texts: Iterable[str]) -> str:
     return next((" ".join(t.split()) for t in texts if t.strip()), "")
 
 
+def _own_copy(facts: _Facts, title: str, tags: list[str], marketplace: str, rules: ListingRules) -> MarketplaceCopy:
+    """A roomier marketplace's title and tags: the title names every product it comes as, and
+    the tags are the longer phrases the shared (Etsy) copy had no room for."""
+    own = marketplace_rules(marketplace, rules)
+    shown = [label for _, label, _ in facts.products if label]
+    longer = f"{title} | {', '.join(dict.fromkeys(shown))}" if shown else title
+    own_title = longer if len(longer) <= own.title_max and facts.allowed(longer) else title
+    roomy = [t for t in dict.fromkeys(_tag_candidates(facts)) if len(t.split()) > 1 and facts.allowed(t)
+             and len(t) <= own.tag_max_chars]
+    fresh = [t for t in roomy if t not in tags]
+    return MarketplaceCopy(title=own_title, tags=(fresh + tags)[: own.tags_max])
+
+
 def compose_listing(request: CopyRequest, rules: ListingRules) -> Listing:
     """The offline copy for `request`, before the final rule check."""
     facts = _Facts(request, rules.banned_words)
@@ -220,12 +235,14 @@ def compose_listing(request: CopyRequest, rules: ListingRules) -> Listing:
     product_titles = {
         brief.template_id: " ".join(filter(None, [head, title_case(shown.split())])) for brief, shown, _ in facts.products
     }
+    tags = _tags(facts, title, rules)
     return Listing(
         title=title,
         description_html=_description(facts),
-        tags=_tags(facts, title, rules),
+        tags=tags,
         alt_text=_alt_text(facts),
         product_titles={tid: t for tid, t in product_titles.items() if t},
+        marketplaces={m: _own_copy(facts, title, tags, m, rules) for m in request.marketplaces},
     )
 
 
@@ -239,7 +256,6 @@ class OfflineCopywriter:
 
     def write(self, request: CopyRequest) -> CopyResult:
         rules = effective_rules(self.rules, request)
-        listing, repaired = ensure_valid(compose_listing(request, rules), rules)
-        return CopyResult(
-            listing=listing, copywriter=self.name, prompt_version=OFFLINE_PROMPT_VERSION, repaired=repaired
-        )
+        listing, repaired = ensure_valid(compose_listing(request, rules), rules, request.marketplaces)
+        version = OFFLINE_PER_MARKETPLACE_VERSION if request.marketplaces else OFFLINE_PROMPT_VERSION
+        return CopyResult(listing=listing, copywriter=self.name, prompt_version=version, repaired=repaired)

@@ -1,4 +1,5 @@
-"""Etsy's listing rules (the strictest marketplace Gelato publishes to), enforced in code.
+"""Listing rules, enforced in code: Etsy's (the strictest marketplace Gelato publishes to) for the
+shared copy, each marketplace's own for its own title and tags (`marketplaces.py`).
 
 `listing_violations` names every problem in words a seller can act on; an empty list means
 the listing can be published. `repair_listing` fixes what can be fixed without inventing copy.
@@ -9,11 +10,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from pod_pipeline.listing.banned import banned_in, remove_banned
 from pod_pipeline.listing.html_subset import inspect_description_html, sanitize_description_html
-from pod_pipeline.listing.model import Listing
+from pod_pipeline.listing.marketplaces import marketplace_rules
+from pod_pipeline.listing.model import Listing, MarketplaceCopy
 from pod_pipeline.settings.model import ListingRules
 
 __all__ = [
@@ -50,6 +52,24 @@ def _tag_char_ok(char: str) -> bool:
     return char.isalpha() or unicodedata.category(char) == "Nd" or char in _TAG_OK_EXTRA
 
 
+def _etsy(rules: ListingRules) -> bool:
+    return getattr(rules, "charset", "etsy") == "etsy"
+
+
+def _printable(char: str) -> bool:
+    # Control, format and unassigned characters (line breaks, zero-width joiners) never belong in a title.
+    return not unicodedata.category(char).startswith("C")
+
+
+def _title_ok(char: str, rules: ListingRules) -> bool:
+    return _title_char_ok(char) if _etsy(rules) else _printable(char)
+
+
+def _tag_ok(char: str, rules: ListingRules) -> bool:
+    # A Shopify tag is one entry of a comma-separated list: a comma would split it.
+    return _tag_char_ok(char) if _etsy(rules) else (_printable(char) and char != ",")
+
+
 def _tag_key(tag: str) -> str:
     return " ".join(tag.split()).casefold()
 
@@ -60,6 +80,11 @@ def _title_violations(label: str, title: str, rules: ListingRules) -> list[str]:
     problems = []
     if len(title) > rules.title_max:
         problems.append(f"{label} is {len(title)} characters; the limit is {rules.title_max}")
+    if not _etsy(rules):
+        odd = [c for c in dict.fromkeys(title) if not _printable(c)]
+        if odd:
+            problems.append(f"{label} contains control characters: {' '.join(map(repr, odd))}")
+        return problems
     for char in TITLE_REJECTED_CHARS:
         if char in title:
             problems.append(f"{label} contains {char!r}, which Etsy rejects")
@@ -72,23 +97,24 @@ def _title_violations(label: str, title: str, rules: ListingRules) -> list[str]:
     return problems
 
 
-def _tag_violations(tags: list[str], rules: ListingRules) -> list[str]:
+def _tag_violations(tags: list[str], rules: ListingRules, label: str = "tag") -> list[str]:
     problems = []
+    where = getattr(rules, "marketplace", "etsy").capitalize()
     if len(tags) > rules.tags_max:
-        problems.append(f"{len(tags)} tags given; the limit is {rules.tags_max}")
+        problems.append(f"{len(tags)} {label}s given; the limit is {rules.tags_max}")
     first_seen: dict[str, str] = {}
     for position, tag in enumerate(tags, start=1):
         if not tag.strip():
-            problems.append(f"tag #{position} is empty")
+            problems.append(f"{label} #{position} is empty")
             continue
         if len(tag) > rules.tag_max_chars:
-            problems.append(f"tag {tag!r} is {len(tag)} characters; the limit is {rules.tag_max_chars}")
-        odd = [c for c in dict.fromkeys(tag) if not _tag_char_ok(c)]
+            problems.append(f"{label} {tag!r} is {len(tag)} characters; the limit is {rules.tag_max_chars}")
+        odd = [c for c in dict.fromkeys(tag) if not _tag_ok(c, rules)]
         if odd:
-            problems.append(f"tag {tag!r} contains characters Etsy rejects: {' '.join(map(repr, odd))}")
+            problems.append(f"{label} {tag!r} contains characters {where} rejects: {' '.join(map(repr, odd))}")
         key = _tag_key(tag)
         if key in first_seen:
-            problems.append(f"tag {tag!r} duplicates {first_seen[key]!r} (tags compare case-insensitively)")
+            problems.append(f"{label} {tag!r} duplicates {first_seen[key]!r} (tags compare case-insensitively)")
         else:
             first_seen[key] = tag
     return problems
@@ -106,6 +132,10 @@ def _banned_violations(listing: Listing, banned: list[str]) -> list[str]:
         ("description", description_texts),
         ("alt text", [listing.alt_text]),
         *((f"product title for {tid!r}", [title]) for tid, title in listing.product_titles.items()),
+        *((f"{m} title", [own.title]) for m, own in listing.marketplaces.items()),
+        *((f"{m} tag {tag!r}", [tag]) for m, own in listing.marketplaces.items() for tag in own.tags),
+        *((f"{m} product title for {tid!r}", [title]) for m, own in listing.marketplaces.items()
+          for tid, title in own.product_titles.items()),
     ]
     problems = []
     for label, texts in fields:
@@ -114,8 +144,20 @@ def _banned_violations(listing: Listing, banned: list[str]) -> list[str]:
     return problems
 
 
-def listing_violations(listing: Listing, rules: ListingRules) -> list[str]:
-    """Every rule the listing breaks, as readable sentences; empty means publishable."""
+def _marketplace_violations(listing: Listing, rules: ListingRules, wanted: Sequence[str]) -> list[str]:
+    problems = [f"no {m} version (its own title and tags)" for m in wanted if m not in listing.marketplaces]
+    for marketplace, own in listing.marketplaces.items():
+        own_rules = marketplace_rules(marketplace, rules)
+        problems += _title_violations(f"{marketplace} title", own.title, own_rules)
+        problems += _tag_violations(own.tags, own_rules, label=f"{marketplace} tag")
+        for template_id, title in own.product_titles.items():
+            problems += _title_violations(f"{marketplace} product title for {template_id!r}", title, own_rules)
+    return problems
+
+
+def listing_violations(listing: Listing, rules: ListingRules, wanted: Sequence[str] = ()) -> list[str]:
+    """Every rule the listing breaks, as readable sentences; empty means publishable. `wanted`:
+    the marketplaces that must have their own version."""
     problems = _title_violations("title", listing.title, rules)
     problems += _tag_violations(listing.tags, rules)
     html_problems, text_runs = inspect_description_html(listing.description_html)
@@ -128,6 +170,7 @@ def listing_violations(listing: Listing, rules: ListingRules) -> list[str]:
         problems.append(f"alt text is {len(listing.alt_text)} characters; the limit is {ALT_TEXT_MAX}")
     for template_id, title in listing.product_titles.items():
         problems += _title_violations(f"product title for {template_id!r}", title, rules)
+    problems += _marketplace_violations(listing, rules, wanted)
     problems += _banned_violations(listing, rules.banned_words)
     return problems
 
@@ -162,10 +205,13 @@ def _truncate_on_word(text: str, limit: int) -> str:
     return cut[:limit].rstrip(_TRAILING_JUNK)
 
 
-def _strip_title_chars(title: str) -> str:
+def _strip_title_chars(title: str, rules: ListingRules | None = None) -> str:
+    etsy = rules is None or _etsy(rules)
     kept: list[str] = []
     for char in unicodedata.normalize("NFC", title):
-        if char in TITLE_REJECTED_CHARS or not (_title_char_ok(char) or char.isspace()):
+        if not etsy:
+            kept.append(" " if char.isspace() else char if _printable(char) else "")
+        elif char in TITLE_REJECTED_CHARS or not (_title_char_ok(char) or char.isspace()):
             kept.append(" " if char.isspace() else "")  # a line break still separates words
         elif char in TITLE_ONCE_CHARS and char in kept:
             kept.append(" ")  # a second "&" or ":" reads best as a plain gap
@@ -188,7 +234,8 @@ def _without_banned(text: str, limit: int, rules: ListingRules, clean: Callable[
 
 def _repair_title(title: str, rules: ListingRules) -> str:
     # strip() also drops a leading "– " left where a banned first word was cut out.
-    return _without_banned(title, rules.title_max, rules, _strip_title_chars).strip(_TRAILING_JUNK)
+    return _without_banned(title, rules.title_max, rules,
+                           lambda text: _strip_title_chars(text, rules)).strip(_TRAILING_JUNK)
 
 
 def _repair_tags(tags: list[str], rules: ListingRules) -> list[str]:
@@ -198,7 +245,7 @@ def _repair_tags(tags: list[str], rules: ListingRules) -> list[str]:
         if (
             tag
             and len(tag) <= rules.tag_max_chars
-            and all(_tag_char_ok(c) for c in tag)
+            and all(_tag_ok(c, rules) for c in tag)
             and not banned_in(tag, rules.banned_words)
             and _tag_key(tag) not in kept
         ):
@@ -206,7 +253,13 @@ def _repair_tags(tags: list[str], rules: ListingRules) -> list[str]:
     return list(kept.values())[: rules.tags_max]
 
 
-def repair_listing(listing: Listing, rules: ListingRules) -> Listing:
+def _repair_own(own: MarketplaceCopy, rules: ListingRules) -> MarketplaceCopy:
+    return MarketplaceCopy(
+        title=_repair_title(own.title, rules), tags=_repair_tags(own.tags, rules),
+        product_titles={tid: fixed for tid, title in own.product_titles.items() if (fixed := _repair_title(title, rules))})
+
+
+def repair_listing(listing: Listing, rules: ListingRules, wanted: Sequence[str] = ()) -> Listing:
     """Deterministic, meaning-preserving fixes: strip rejected title characters and banned
     words, keep only the first `% : &`, truncate on a word boundary, drop bad or duplicate
     tags, sanitise the description. It never invents copy, so an empty field stays empty (and
@@ -218,10 +271,15 @@ def repair_listing(listing: Listing, rules: ListingRules) -> Listing:
     product_titles = {
         tid: repaired for tid, title in listing.product_titles.items() if (repaired := _repair_title(title, rules))
     }
+    title, tags = _repair_title(listing.title, rules), _repair_tags(listing.tags, rules)
+    marketplaces = {m: _repair_own(own, marketplace_rules(m, rules)) for m, own in listing.marketplaces.items()}
+    for marketplace in wanted:  # a version the writer left out: the shared copy, valid everywhere
+        marketplaces.setdefault(marketplace, MarketplaceCopy(title=title, tags=tags, product_titles=product_titles))
     return Listing(
-        title=_repair_title(listing.title, rules),
+        title=title,
         description_html=sanitize_description_html(listing.description_html, clean_text),
-        tags=_repair_tags(listing.tags, rules),
+        tags=tags,
         alt_text=_without_banned(listing.alt_text, ALT_TEXT_MAX, rules),
         product_titles=product_titles,
+        marketplaces=marketplaces,
     )

@@ -20,7 +20,7 @@ import functools
 from contextlib import contextmanager
 from typing import Callable, Iterator, ParamSpec, TypeVar
 
-FIELDS = ("artwork_id", "template_id", "product_id", "gelato_product_id")
+FIELDS = ("artwork_id", "template_id", "store", "product_id", "gelato_product_id")
 _VARIABLES = {name: contextvars.ContextVar(f"pod_{name}", default=None) for name in FIELDS}
 
 _ERROR_ATTRIBUTE = "pod_log_context"

@@ -29,7 +29,7 @@ RUN_LOGGER_NAME = "pod_pipeline.run"
 PARTITION_TAG = "dagster/partition"
 RANGE_TAGS = ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
 MODE_TAG = "pod/mode"
-_SHORT_NAMES = {"artwork_id": "artwork", "template_id": "template", "product_id": "product",
+_SHORT_NAMES = {"artwork_id": "artwork", "template_id": "template", "store": "store", "product_id": "product",
                 "gelato_product_id": "gelato_product"}
 
 

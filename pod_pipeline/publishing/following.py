@@ -13,7 +13,7 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Mapping
 from datetime import datetime, timedelta
 
 from pod_pipeline.catalog.base import Catalog
@@ -64,10 +64,16 @@ class FollowReport:
         return list(dict.fromkeys([t.artwork_id for t in self.transitions] + list(self.artwork_outcomes)))
 
 
-def _fetch(client: GelatoClient, store_id: str,
+class UnknownStore(Exception):
+    """A product of a store the settings no longer name: it cannot be looked up."""
+
+
+def _fetch(client: GelatoClient, store_ids: Mapping[str, str],
            row: ProductRow) -> tuple[ProductRow, StoreProduct | None, Exception | None]:
+    if row.store not in store_ids:
+        return row, None, UnknownStore(f"store {row.store!r} is not in the settings' stores")
     try:
-        return row, client.get_product(store_id, row.gelato_product_id), None
+        return row, client.get_product(store_ids[row.store], row.gelato_product_id), None
     except GelatoNotFound:
         return row, None, None
     except GelatoError as error:  # retries are spent; polling comes back to it
@@ -76,15 +82,15 @@ def _fetch(client: GelatoClient, store_id: str,
 
 def _product_context(row: ProductRow):
     """Every log line (and Sentry event) while handling `row` names its artwork and product."""
-    return log_context(artwork_id=row.artwork_id, template_id=row.template_id, product_id=row.id,
+    return log_context(artwork_id=row.artwork_id, template_id=row.template_id, store=row.store, product_id=row.id,
                        gelato_product_id=row.gelato_product_id)
 
 
-def _fetch_in_context(client: GelatoClient, store_id: str,
+def _fetch_in_context(client: GelatoClient, store_ids: Mapping[str, str],
                       row: ProductRow) -> tuple[ProductRow, StoreProduct | None, Exception | None]:
     # Pool threads start from an empty context (contextvars do not cross into them): set it here.
     with _product_context(row):
-        return _fetch(client, store_id, row)
+        return _fetch(client, store_ids, row)
 
 
 def _still_in_progress(event: WebhookEvent) -> bool:
@@ -105,12 +111,15 @@ def _template_id(event: WebhookEvent) -> str | None:
 
 
 class Follower:
-    """Follows products for one store; `tick()` does one bounded pass."""
+    """Follows the products of the seller's stores; `tick()` does one bounded pass. `stores`: each
+    store's Gelato id by its name (a bare id is the store `main`)."""
 
-    def __init__(self, catalog: Catalog, client: GelatoClient, store_id: str, publishing: PublishingSettings,
+    def __init__(self, catalog: Catalog, client: GelatoClient, stores: str | Mapping[str, str],
+                 publishing: PublishingSettings,
                  *, template_titles: Callable[[], dict[str, str]] = dict, time_budget_seconds: float = 40.0,
                  event_batch: int = 500):
-        self.catalog, self.client, self.store_id = catalog, client, store_id
+        self.catalog, self.client = catalog, client
+        self.store_ids = {"main": stores} if isinstance(stores, str) else dict(stores)
         self.template_titles = template_titles  # read only when an artwork settles
         self.publishing = publishing
         self.time_budget_seconds = time_budget_seconds
@@ -147,7 +156,7 @@ class Follower:
         at = now()
         workers = min(self.publishing.check_concurrency, len(rows))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gelato-status") as pool:
-            fetched = list(pool.map(lambda row: _fetch_in_context(self.client, self.store_id, row), rows))
+            fetched = list(pool.map(lambda row: _fetch_in_context(self.client, self.store_ids, row), rows))
         variants_by_product = {}
         for row, product, error in fetched:
             with _product_context(row):

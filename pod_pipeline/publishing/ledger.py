@@ -102,7 +102,8 @@ def retire_outdated(client: GelatoClient, catalog: Catalog, store_id: str, exist
 
 def _row_context(row: ProductRow, **more: str | None):
     """Log lines and Sentry events about this product name its artwork, template and product."""
-    return log_context(artwork_id=row.artwork_id, template_id=row.template_id, product_id=row.id, **more)
+    return log_context(artwork_id=row.artwork_id, template_id=row.template_id, store=row.store, product_id=row.id,
+                       **more)
 
 
 def _lease_left(catalog: Catalog, product_id: str) -> float:

@@ -12,6 +12,7 @@ from typing import Any, Sequence
 from pod_pipeline.catalog.rows import ProductRow, VariantRow
 from pod_pipeline.gelato.models import StoreProduct
 from pod_pipeline.settings.publishing import PublishingSettings
+from pod_pipeline.settings.rollout import is_held_back
 
 # A variant the seller chose not to sync is as done as a connected one.
 DONE_CONNECTIONS = ("connected", "ignored")
@@ -111,7 +112,17 @@ def artwork_outcome(products: Sequence[ProductRow], template_titles: dict[str, s
     """The artwork's status once every product has settled (else `publishing`), with a reason
     naming each product that is not live."""
     titles = template_titles or {}
-    name = lambda p: titles.get(p.template_id, p.template_id)  # noqa: E731
+    several_stores = len({p.store for p in products}) > 1
+
+    def name(p: ProductRow) -> str:
+        title = titles.get(p.template_id, p.template_id)
+        return f"{title} in {p.store}" if several_stores else title
+
+    # A product a rollout has not reached yet is not a failure of this artwork.
+    reached = [p for p in products if not (p.status == "skipped" and is_held_back(p.reason))]
+    if products and not reached:
+        return "partial", "no product yet: every store and template it would go to is held back by a rollout"
+    products = reached
     waiting = [p for p in products if p.status in FOLLOWED_BY_SENSOR]
     live = [p for p in products if p.status == "active"]
     if waiting:

@@ -76,10 +76,11 @@ def _status_drift(row: ProductRow, product: StoreProduct) -> str | None:
     return None
 
 
-def find_drift(catalog: Catalog, client: GelatoClient, store_id: str
+def find_drift(catalog: Catalog, client: GelatoClient, store_id: str, store_name: str = "main"
                ) -> tuple[ReconcileReport, dict[str, StoreProduct]]:
+    """One store's drift: its Gelato products against the catalog rows of that store."""
     store = {p.id: p for p in client.iter_products(store_id, order="asc", order_by="createdAt")}
-    rows = catalog.products_in_store()
+    rows = catalog.products_in_store(store=store_name)
     report = ReconcileReport(store_products=len(store), catalog_products=len(rows))
     owned = {r.gelato_product_id for r in rows}
     signatures = {}
@@ -106,6 +107,8 @@ def find_drift(catalog: Catalog, client: GelatoClient, store_id: str
                                       product.id))
     cutoff = now()
     for row in catalog.products_with_status("creating"):
+        if row.store != store_name:
+            continue
         if row.lease_until is None or row.lease_until < cutoff:  # a live claim is a create in flight
             report.drift.append(Drift("unfinished", f"create intent of {row.intent_at:%Y-%m-%d %H:%M} UTC "
                                       "has no product recorded and no live claim", None, row.id, row.artwork_id))
@@ -163,18 +166,31 @@ def delete_from_store(client: GelatoClient, catalog: Catalog, store_id: str, gel
 
 
 def reconcile_store(catalog: Catalog, client: GelatoClient, store_id: str, publishing: PublishingSettings, *,
-                    fix: bool = False, delete_ids: list[str] | None = None) -> tuple[ReconcileReport, ReconcileReport]:
-    """Find drift; with `fix`, repair the catalog; delete the named store products. Returns the
-    drift found and the drift left afterwards."""
-    found, store = find_drift(catalog, client, store_id)
+                    fix: bool = False, delete_ids: list[str] | None = None, store_name: str = "main",
+                    ) -> tuple[ReconcileReport, ReconcileReport]:
+    """Find one store's drift; with `fix`, repair the catalog; delete the named store products
+    (those of this store). Returns the drift found and the drift left afterwards."""
+    found, store = find_drift(catalog, client, store_id, store_name)
     if not (fix or delete_ids):
         return found, found
     if fix:
         fix_drift(catalog, client, found, store, publishing)
     if delete_ids:
-        delete_from_store(client, catalog, store_id, delete_ids, found)
-    left, _ = find_drift(catalog, client, store_id)
+        delete_from_store(client, catalog, store_id, [i for i in delete_ids if i in store], found)
+    left, _ = find_drift(catalog, client, store_id, store_name)
     return found, left
+
+
+def combined(reports: list[ReconcileReport]) -> ReconcileReport:
+    """Several stores' reports as one (each item names its product, so none is lost)."""
+    whole = ReconcileReport()
+    for report in reports:
+        whole.store_products += report.store_products
+        whole.catalog_products += report.catalog_products
+        whole.drift += report.drift
+        whole.fixed += report.fixed
+        whole.deleted += report.deleted
+    return whole
 
 
 def describe(found: ReconcileReport, left: ReconcileReport) -> str:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from pod_pipeline.settings.pricing import PricingRules
 from pod_pipeline.settings.publishing import PublishingSettings
-from pod_pipeline.settings.stores import CREDENTIAL_ROLES, LEGACY_STORE, StoreSettings
+from pod_pipeline.settings.stores import CREDENTIAL_ROLES, LEGACY_STORE, MAX_STORES, StoreSettings
 
 
 class _Strict(BaseModel):
@@ -37,6 +37,10 @@ class TemplateChoice(_Strict):
         default=None,
         description="Placeholder names that get the artwork; default: the front (or only) one. "
         "The others keep the template's own art.",
+    )
+    rollout: int = Field(
+        default=100, ge=0, le=100,
+        description="Percent of new artworks published to this template (chosen from each artwork's identity).",
     )
 
 
@@ -93,16 +97,20 @@ class CopywriterSettings(_Strict):
     demo_model: str = Field(default="claude-haiku-5-5", min_length=1, description="Model in demo mode (cheap).")
     production_model: str = Field(default="claude-sonnet-5-5", min_length=1, description="Model in production.")
     max_tokens: int = Field(default=2048, ge=256, le=16384)
+    new_prompt_percent: int = Field(
+        default=100, ge=0, le=100,
+        description="Percent of new artworks written with the newest copy prompt (one version per "
+        "marketplace the stores sell on); the others keep the previous one (one copy for every store).")
 
 
 class SellerSettings(_Strict):
     store_id: str = Field(min_length=1, description="Gelato store id (UUID of the connected store); with "
-                          "`stores`, taken from it.")
+                          "`stores`, the first store's.")
     stores: list[StoreSettings] = Field(
-        default_factory=list, max_length=1,
-        description="The store, named, with its marketplace and the credentials that let its retail prices "
-        "be pushed; without it, `store_id` is an Etsy store called main whose prices are not pushed. (One "
-        "store for now: publishing to several is being built.)")
+        default_factory=list, max_length=MAX_STORES,
+        description="The stores, named, each with its marketplace, what it sells, its rollout and the "
+        "credentials that let its retail prices be pushed; without it, `store_id` is an Etsy store called "
+        "main whose prices are not pushed.")
     templates: list[TemplateChoice] = Field(min_length=1)
     markets: list[Market] = Field(default_factory=lambda: [Market(country="US", currency="USD")], min_length=1)
     print: PrintRules = Field(default_factory=PrintRules)
@@ -128,11 +136,25 @@ class SellerSettings(_Strict):
             raw = {**raw, "store_id": gelato_id}
         return raw
 
-    def store(self) -> StoreSettings:
-        """The store products are published to (the legacy `store_id` as an Etsy store `main`)."""
+    def all_stores(self) -> list[StoreSettings]:
+        """The stores products are published to (the legacy `store_id` as an Etsy store `main`)."""
         if self.stores:
-            return self.stores[0]
-        return StoreSettings(name=LEGACY_STORE, gelato_store_id=self.store_id, marketplace="etsy")
+            return list(self.stores)
+        return [StoreSettings(name=LEGACY_STORE, gelato_store_id=self.store_id, marketplace="etsy")]
+
+    def store_named(self, name: str) -> StoreSettings | None:
+        return next((s for s in self.all_stores() if s.name == name), None)
+
+    def markets_of(self, store: StoreSettings) -> list[Market]:
+        """The store's markets, its main one first."""
+        if store.markets is None:
+            return list(self.markets)
+        by_country = {m.country: m for m in self.markets}
+        return [by_country[c] for c in store.markets]
+
+    def marketplaces(self) -> list[str]:
+        """The marketplaces the stores sell on, in the order the stores are listed."""
+        return list(dict.fromkeys(s.marketplace for s in self.all_stores()))
 
     @field_validator("templates")
     @classmethod
@@ -155,7 +177,16 @@ class SellerSettings(_Strict):
 
     @model_validator(mode="after")
     def _stores_fit(self) -> "SellerSettings":
+        for key in ("name", "gelato_store_id"):
+            values = [getattr(s, key) for s in self.stores]
+            if len(values) != len(set(values)):
+                raise ValueError(f"stores: a {key} is listed twice (one entry per Gelato store)")
+        templates, countries = {t.id for t in self.templates}, {m.country for m in self.markets}
         for index, store in enumerate(self.stores):
+            if unknown := [t for t in store.templates or () if t not in templates]:
+                raise ValueError(f"stores.{index}.templates: {', '.join(unknown)} is not under templates")
+            if unknown := [c for c in store.markets or () if c not in countries]:
+                raise ValueError(f"stores.{index}.markets: {', '.join(unknown)} is not under markets")
             if store.credentials and store.missing_roles():
                 raise ValueError(f"stores.{index}.credentials for {store.marketplace} also needs "
                                  f"{', '.join(store.missing_roles())}")

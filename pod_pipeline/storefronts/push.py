@@ -43,7 +43,7 @@ class PushReport:
 def push_due(catalog: Catalog, storefront: Storefront, store: StoreSettings, at: datetime,
              limit: int = 500) -> PushReport:
     report = PushReport()
-    due = catalog.due_storefront_prices(at, limit)
+    due = catalog.due_storefront_prices(at, limit, stores=[store.name])
     for product_external_id, group in groupby(due, key=lambda d: d.product_external_id):
         rows = list(group)
         report.products += 1

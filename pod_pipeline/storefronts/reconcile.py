@@ -30,10 +30,11 @@ class PriceDrift:
         return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in asdict(self).items()}
 
 
-def find_price_drift(catalog: Catalog, storefront: Storefront) -> list[PriceDrift]:
+def find_price_drift(catalog: Catalog, storefront: Storefront, store: str = "main") -> list[PriceDrift]:
+    """The live products of one store whose storefront prices differ from the catalog's."""
     drift: list[PriceDrift] = []
     for product in catalog.products_with_status("active"):
-        if not product.external_id:
+        if not product.external_id or product.store != store:
             continue
         pushed = {r.template_variant_id: r for r in catalog.storefront_prices_for(product.artwork_id)
                   if r.product_id == product.id}

@@ -64,34 +64,44 @@ def bucket_server(args: argparse.Namespace) -> int:
 def reconcile(args: argparse.Namespace) -> int:
     from pod_pipeline.catalog.rows import now
     from pod_pipeline.defs.environment import build_resources
-    from pod_pipeline.publishing.reconcile import describe, reconcile_store
+    from pod_pipeline.publishing.reconcile import combined, describe, reconcile_store
     from pod_pipeline.storefronts.push import push_due
     from pod_pipeline.storefronts.reconcile import find_price_drift, mark_due
 
     resources = build_resources(os.environ)
     seller, catalog = resources["settings"].load(), resources["catalog"].open()
+    founds, lefts, price_drift, price_drift_left, not_compared = [], [], [], [], []
     with resources["gelato"].client() as client:
-        found, left = reconcile_store(catalog, client, seller.store_id, seller.publishing,
-                                      fix=args.fix, delete_ids=args.delete)
+        for store in seller.all_stores():
+            found, left = reconcile_store(catalog, client, store.gelato_store_id, seller.publishing, fix=args.fix,
+                                          delete_ids=args.delete, store_name=store.name)
+            founds.append(found)
+            lefts.append(left)
+    found, left = combined(founds), combined(lefts)
     # The storefront's prices against the catalog's (stores that push prices).
-    store, price_drift, price_drift_left = seller.store(), [], []
-    storefront = resources["storefronts"].client(store)
-    if storefront is not None:
+    for store in seller.all_stores():
+        storefront = resources["storefronts"].client(store)
+        if storefront is None:
+            not_compared.append(store.name)
+            continue
         with storefront:
-            price_drift = price_drift_left = find_price_drift(catalog, storefront)
-            if args.fix and price_drift:
-                mark_due(catalog, price_drift, store)
+            drift = find_price_drift(catalog, storefront, store.name)
+            price_drift += drift
+            if args.fix and drift:
+                mark_due(catalog, drift, store)
                 push_due(catalog, storefront, store, now(), limit=10_000)
-                price_drift_left = find_price_drift(catalog, storefront)
+                drift = find_price_drift(catalog, storefront, store.name)
+            price_drift_left += drift
     if args.json:
         print(json.dumps({**found.to_json(), "drift_left": left.counts(),
                           "storefront_price_drift": [d.to_json() for d in price_drift],
-                          "storefront_price_drift_left": len(price_drift_left)}, indent=2))
+                          "storefront_price_drift_left": len(price_drift_left),
+                          "storefront_prices_not_compared": not_compared}, indent=2))
     else:
         print(describe(found, left))
-        if storefront is None:
-            print(f"storefront prices: not compared (store {store.name} names no credentials)")
-        else:
+        if not_compared:
+            print(f"storefront prices: not compared for {', '.join(not_compared)} (no credentials named)")
+        if len(not_compared) < len(seller.all_stores()):
             print(f"storefront prices: {len(price_drift)} variants differ from the catalog"
                   + (f", {len(price_drift_left)} after --fix" if args.fix else ""))
             for d in price_drift[:20]:

@@ -77,17 +77,25 @@ class DemoEnvironment:
         }
 
 
-DEMO_STORE = {"name": "demo-etsy", "marketplace": "etsy",
-              "credentials": {"api_key": "POD_DEMO_ETSY_KEY", "access_token": "POD_DEMO_ETSY_TOKEN"}}
+DEMO_STORES = [
+    {"name": "demo-etsy", "marketplace": "etsy",
+     "credentials": {"api_key": "POD_DEMO_ETSY_KEY", "access_token": "POD_DEMO_ETSY_TOKEN"}},
+    # A second Gelato store of the sandbox, selling in pounds first.
+    {"name": "demo-shopify", "marketplace": "shopify", "gelato_store_id": "9a7c4e21-3b6d-4f80-a2c5-1e8d7f0b6c93",
+     "markets": ["GB", "US"],
+     "credentials": {"shop_url": "POD_DEMO_SHOPIFY_SHOP", "access_token": "POD_DEMO_SHOPIFY_TOKEN"}},
+]
 
 
 def write_demo_settings(folder: Path) -> Path:
-    """The bundled settings with the store named as an Etsy store whose prices are pushed (to the
-    Etsy stand-in): the demo shows prices reaching the storefront."""
+    """The bundled settings with two stores whose prices are pushed (to the marketplace stand-ins):
+    the bundled store as an Etsy store, and a Shopify store selling in pounds. The demo shows each
+    store's own copy and prices reaching both storefronts."""
     from pod_pipeline.settings.loading import DEFAULT_SETTINGS_PATH
 
     raw = yaml.safe_load(DEFAULT_SETTINGS_PATH.read_text(encoding="utf-8"))
-    raw["stores"] = [{**DEMO_STORE, "gelato_store_id": raw.pop("store_id")}]
+    etsy, shopify = DEMO_STORES
+    raw["stores"] = [{**etsy, "gelato_store_id": raw.pop("store_id")}, shopify]
     path = folder / "settings.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
     return path
@@ -114,10 +122,11 @@ def artwork_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.is_file() and not p.name.startswith("."))
 
 
-def iter_results(catalog, paths: list[str], store=None, marketplaces: StandinMarketplaces | None = None
+def iter_results(catalog, paths: list[str], stores=(), marketplaces: StandinMarketplaces | None = None
                  ) -> Iterator[dict]:
-    """Each artwork as the demo reports it; with the store and its marketplace stand-in, each
+    """Each artwork as the demo reports it; with the stores and their marketplace stand-ins, each
     product's variants with the catalog's price and the price the storefront shows."""
+    by_name = {s.name: s for s in stores}
     from pod_pipeline.storage.base import artwork_id_for
 
     for path in paths:
@@ -133,16 +142,16 @@ def iter_results(catalog, paths: list[str], store=None, marketplaces: StandinMar
             "products": [
                 {
                     "template_id": p.template_id,
-                    "store_id": store.name if store else None,
-                    "marketplace": store.marketplace if store else None,
+                    "store_id": p.store,
+                    "marketplace": by_name[p.store].marketplace if p.store in by_name else None,
                     "gelato_product_id": p.gelato_product_id,
                     "external_id": p.external_id,
                     "status": p.status,
                     "title": p.title,
                     "tags": p.tags,
                     "variants": len(variants),
-                    "prices": [_price(p, v, pushed.get((p.id, v.template_variant_id)), store, marketplaces)
-                               for v in variants],
+                    "prices": [_price(p, v, pushed.get((p.id, v.template_variant_id)), by_name.get(p.store),
+                                      marketplaces) for v in variants],
                     "reason": p.reason,
                 }
                 for p in products for variants in [catalog.variants_for(p.id)]
@@ -195,12 +204,12 @@ def run_demo(artworks_dir: Path | None, home: Path, publish_delay: float = 1.0,
     catalog = SqliteCatalog(env.home / "catalog.db")
     if not os.environ.get("POD_SETTINGS"):  # a seller's own settings are used as they are
         env.settings_path = write_demo_settings(env.home)
-    store = load_settings(env.settings_path).store()
+    stores = load_settings(env.settings_path).all_stores()
     with BackgroundServer(create_webhook_app(lambda: catalog, secret)) as receiver, \
             SandboxServer(SandboxConfig(publish_delay_seconds=publish_delay, webhook_secret=secret,
                                         webhook_url=receiver.base_url + WEBHOOK_PATH)) as sandbox, \
             BackgroundServer(create_bucket_app(env.bucket_dir)) as bucket, \
-            StandinMarketplaces({store.gelato_store_id: store.marketplace}) as marketplaces:
+            StandinMarketplaces({s.gelato_store_id: s.marketplace for s in stores}) as marketplaces:
         env.sandbox_url, env.bucket_url = sandbox.base_url, bucket.base_url + BUCKET_MOUNT
         env.shopify_url, env.etsy_url = marketplaces.shopify_url, marketplaces.etsy_url
         sandbox.state.on_listed = marketplaces.listed
@@ -214,6 +223,7 @@ def run_demo(artworks_dir: Path | None, home: Path, publish_delay: float = 1.0,
         services_env = dev_child_environment(os.environ, env.environ())
         # The instance (its SQLite storages, made on opening) comes first: made by two processes at once,
         # their schema stamps can race (two alembic heads).
+        pushing = [s.name for s in stores if s.pushes_prices()]
         with DagsterInstance.get() as instance, daemon(services_env, env.log_path) as process:
             def settled() -> bool:
                 results = list(iter_results(catalog, paths))
@@ -223,7 +233,7 @@ def run_demo(artworks_dir: Path | None, home: Path, publish_delay: float = 1.0,
                         and all(own_run_finished(instance, r["artwork_id"]) for r in results
                                 if r["status"] in STOPPED_ARTWORK_STATUSES)
                         # every live price on the storefront (`storefront_prices`, started by its sensor)
-                        and not (store.pushes_prices() and catalog.due_storefront_prices(now(), limit=1)))
+                        and not catalog.due_storefront_prices(now(), limit=1, stores=pushing))
 
             try:
                 wait_for(settled, process, env.log_path, timeout_seconds, "every artwork published or rejected")
@@ -238,4 +248,4 @@ def run_demo(artworks_dir: Path | None, home: Path, publish_delay: float = 1.0,
             env.runs, env.ticks = instance.get_runs_count(), sensor_ticks(instance)
         env.gelato_calls = sandbox.call_counts()
         env.storefront_calls = {"shopify": marketplaces.shopify.requests, "etsy": marketplaces.etsy.requests}
-    return list(iter_results(catalog, paths, store, marketplaces)), env
+    return list(iter_results(catalog, paths, stores, marketplaces)), env

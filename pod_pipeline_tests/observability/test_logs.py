@@ -190,7 +190,7 @@ def test_status_checks_in_the_followers_thread_pool_log_with_their_product(tmp_p
             package.removeHandler(recorder)
             package.setLevel(level)
     assert report.check_errors == 1
-    expected = {"artwork_id": "art-1", "template_id": row.template_id, "product_id": row.id,
+    expected = {"artwork_id": "art-1", "template_id": row.template_id, "store": "main", "product_id": row.id,
                 "gelato_product_id": row.gelato_product_id}
     retries = [seen for seen in recorder.seen if "retrying" in seen[1]]
     assert retries and all(thread.startswith("gelato-status") for thread, _, _ in retries)  # in the pool

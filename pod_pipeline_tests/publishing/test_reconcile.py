@@ -14,7 +14,7 @@ from pod_pipeline.catalog.sqlite import SqliteCatalog
 from pod_pipeline.publishing.reconcile import reconcile_store
 from pod_pipeline.settings.publishing import PublishingSettings
 from pod_pipeline_tests.conftest import settings_file
-from pod_pipeline_tests.publishing.test_following import POSTER, STORE, client_for, create, sandbox
+from pod_pipeline_tests.publishing.test_following import POSTER, STORE, client_for, create, sandbox, wait_for
 
 LIST = "GET /v1/stores/{storeId}/products"
 
@@ -35,7 +35,8 @@ def drifted(catalog, print_file_url):
     """A store of 105 products, 100 of them matching the catalog, and one of each drift."""
     with sandbox(publish_delay_seconds=0) as server, client_for(server) as client:
         rows = [create(client, catalog, print_file_url, artwork_id=artwork(catalog, f"art-{i:03}")) for i in range(101)]
-        for row in rows:  # as the status sensor leaves them: live
+        for row in rows:  # as the status sensor leaves them: live, with the listing id that comes last
+            wait_for(lambda: client.get_product(STORE, row.gelato_product_id).external_id)
             live = client.get_product(STORE, row.gelato_product_id)
             catalog.update_product(row.id, status="active", external_id=live.external_id)
         # status: the catalog still says publishing, the store has it live

@@ -19,7 +19,7 @@ from pod_pipeline.tools.storefront_standins.faults import StorefrontFaults
 
 USER = "6a0c3a8e-4d8b-4f43-9a51-5a3d3bb1c001"
 KEY, TOKEN = "etsy-app-keystring", "etsy-oauth-token-of-the-seller"
-STORE = StoreSettings(name="etsy-main", gelato_store_id="g", marketplace="etsy",
+STORE = StoreSettings(name="main", gelato_store_id="g", marketplace="etsy",
                       credentials={"api_key": "ETSY_API_KEY", "access_token": "ETSY_ACCESS_TOKEN"})
 VARIANTS = [("3000000000001", "Small", "20.99"), ("3000000000002", "Large", "34.99")]
 

@@ -12,7 +12,9 @@ from pod_pipeline.listing.copywriter import CopyRejected, CopywriterConfigError
 from pod_pipeline.listing.model import CopyRequest, Listing, ProductBrief
 from pod_pipeline.defs.runs import ANTHROPIC_POOL, MAX_BATCH_SIZE, artworks_partitions
 from pod_pipeline.defs.resources import CatalogResource, CopywriterResource, SettingsResource
+from pod_pipeline.listing.marketplaces import own_copy_for
 from pod_pipeline.settings import SellerSettings
+from pod_pipeline.settings.rollout import rollout_for
 
 
 def product_briefs(frame: pd.DataFrame, templates: dict[str, Template], product_types: dict[str, str | None]) -> list[ProductBrief]:
@@ -31,19 +33,27 @@ def copy_request(artworks: Artwork, variants: pd.DataFrame, templates: dict[str,
                  seller: SellerSettings) -> CopyRequest:
     """What the copywriter is asked for one artwork. Bulk copy builds the very same request, so
     its results land where `listing`'s cache looks."""
+    newest = rollout_for(seller, artworks.artwork_id).newest_prompt
     return CopyRequest(
         artwork_id=artworks.artwork_id, file_name=artworks.file_name, width=artworks.width,
         height=artworks.height, dominant_colors=list(artworks.dominant_colors), preview_jpeg=artworks.preview_jpeg,
         products=product_briefs(variants, templates, {t.id: t.product_type for t in seller.templates}),
         brand_voice=seller.listing.brand_voice, banned_words=seller.listing.banned_words,
+        marketplaces=own_copy_for(seller.marketplaces()) if newest else [],
     )
 
 
 def buyer_view(listing: Listing) -> str:
-    """The listing as a buyer reads it, in Markdown (the UI renders Markdown, not HTML)."""
+    """The listing as a buyer reads it, in Markdown (the UI renders Markdown, not HTML); a
+    marketplace with its own title and tags follows the shared copy."""
     tags = " · ".join(markdown_text(tag) for tag in listing.tags)
-    return (f"### {markdown_text(listing.title)}\n\n{description_markdown(listing.description_html)}\n\n"
+    text = (f"### {markdown_text(listing.title)}\n\n{description_markdown(listing.description_html)}\n\n"
             f"**Tags:** {tags}\n\n**Alt text:** {markdown_text(listing.alt_text)}")
+    for marketplace, own in listing.marketplaces.items():
+        own_tags = " · ".join(markdown_text(tag) for tag in own.tags)
+        text += (f"\n\n---\n\n**On {markdown_text(marketplace.capitalize())}** (its own title and tags; the "
+                 f"description and alt text above)\n\n### {markdown_text(own.title)}\n\n**Tags:** {own_tags}")
+    return text
 
 
 def listing_metadata(listing: Listing, result) -> dict:
@@ -54,6 +64,7 @@ def listing_metadata(listing: Listing, result) -> dict:
         "title_chars": len(listing.title),
         "tags": ", ".join(listing.tags),
         "tag_count": len(listing.tags),
+        "marketplace_versions": ", ".join(listing.marketplaces) or "none (one copy for every store)",
         "description_html": MetadataValue.text(listing.description_html),
         "alt_text": listing.alt_text,
         "copywriter": result.copywriter,

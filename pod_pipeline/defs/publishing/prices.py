@@ -151,7 +151,8 @@ def prices(context: AssetExecutionContext, variants, templates: dict[str, Templa
     if len(drift):
         folder = Path(context.instance.storage_directory()) / "pod_reprice"
         drift_csv = write_drift_csv(drift, folder, f"{context.run.run_id}{'-dry' if dry_run else ''}")
-    written = 0 if dry_run else db.write_prices(result.changes, result.removals, seller.markets[0].country)
+    written = 0 if dry_run else db.write_prices(result.changes, result.removals,
+                                                   {s.name: seller.markets_of(s)[0].country for s in seller.all_stores()})
     fx_line = f"{fx.source}, {fx.as_of.isoformat() if fx.as_of else 'undated'} (base {fx.base})"
     figures = price_figures(result, written, dry_run, fx_line, seller.pricing.repricing.policy)
     titles = {template_id: template.title for template_id, template in templates.items()}

@@ -23,15 +23,16 @@ from pod_pipeline.publishing.product_status import artwork_outcome, changed_fiel
 from pod_pipeline.publishing.ledger import CreateInProgress, create_body, ensure_created, is_outdated, retire_outdated
 from pod_pipeline.defs.resources import CatalogResource, SettingsResource, StorageResource
 from pod_pipeline.settings import SellerSettings
+from pod_pipeline.settings.model import Market
+from pod_pipeline.settings.rollout import rollout_for
 from pod_pipeline.defs.ui_metadata import product_links, table
 
 
-def variant_rows(product_id: str, template_variants: pd.DataFrame, prices: pd.DataFrame, seller: SellerSettings,
+def variant_rows(product_id: str, template_variants: pd.DataFrame, prices: pd.DataFrame, market: Market,
                  product: StoreProduct | None) -> list[VariantRow]:
     """Catalog variants priced in the store's main market (from the stored `prices`), linked to
     Gelato's variant ids."""
-    main = seller.markets[0]
-    priced = prices[(prices["country"] == main.country) & (prices["currency"] == main.currency)
+    priced = prices[(prices["country"] == market.country) & (prices["currency"] == market.currency)
                     & prices["template_id"].isin(template_variants["template_id"].unique())]
     priced = priced.set_index("template_variant_id")
     store_variants = {v.title: v for v in (product.variants if product else [])}
@@ -46,7 +47,7 @@ def variant_rows(product_id: str, template_variants: pd.DataFrame, prices: pd.Da
             verdict=first["verdict"] if len(group) == 1 else min(group["verdict"], key=["fail", "warn", "pass"].index),
             cost=money_text(Decimal(price["cost"]) * Decimal(price["fx_rate"])) if price is not None else None,
             price=price["price"] if price is not None else None,
-            currency=main.currency,
+            currency=market.currency,
             gelato_variant_id=store.id if store else None, external_id=store.external_id if store else None,
             connection_status=store.connection_status if store else None,
         ))
@@ -78,36 +79,49 @@ def refused_earlier(context: AssetExecutionContext, existing: ProductRow | None)
 
 def publish_one(context: AssetExecutionContext, client, db, seller: SellerSettings, templates: dict[str, Template],
                 artwork: Artwork, variants: pd.DataFrame, listing: Listing, file_url: str) -> tuple[pd.DataFrame, dict]:
-    """One artwork's products: created (or adopted) and recorded, then handed to the status sensor."""
+    """One artwork's products, one per store × template it is rolled out to: created (or
+    adopted) and recorded, then handed to the status sensor."""
     prices = db.current_prices([artwork.artwork_id])  # what `prices` stored for this artwork
+    rollout = rollout_for(seller, artwork.artwork_id)
     results: dict[str, dict] = {}
     variants_by_product: dict[str, list[VariantRow]] = {}
-    for choice in seller.templates:
+    for target in rollout.targets:
+        store, choice = target.store, target.template
         template = templates[choice.id]
         template_variants = variants[variants["template_id"] == choice.id]
-        product_id = product_id_for(artwork.artwork_id, choice.id)
+        product_id = product_id_for(artwork.artwork_id, choice.id, store.name)
         publishable = bool(template_variants["template_publishable"].iloc[0])
-        title = listing.product_titles.get(choice.id) or listing.title
+        copy = listing.for_marketplace(store.marketplace)
+        title = copy.product_titles.get(choice.id) or copy.title
+        reason = template_variants["template_reason"].iloc[0] or None
+        if publishable and target.held_back is not None:
+            reason = target.held_back.reason()
         result = results[product_id] = {
-            "template": template.title, "template_id": choice.id, "product_id": product_id,
-            "gelato_product_id": None, "status": "skipped", "external_id": None,
-            "reason": template_variants["template_reason"].iloc[0] or None,
+            "template": template.title, "store": store.name, "marketplace": store.marketplace,
+            "template_id": choice.id, "product_id": product_id,
+            "gelato_product_id": None, "status": "skipped", "external_id": None, "reason": reason,
             "variants_expected": len(template.variants), "variants_on_product": 0, "variants_connected": 0,
             "preview_url": None,
         }
-        row = ProductRow(id=product_id, artwork_id=artwork.artwork_id, template_id=choice.id,
-                         user_id=artwork.owner, status="skipped", reason=result["reason"], title=title,
-                         description=listing.description_html, tags=listing.tags)
-        if not publishable:
-            db.upsert_product(row)
-            variants_by_product[product_id] = variant_rows(product_id, template_variants, prices, seller, None)
-            continue
+        row = ProductRow(id=product_id, artwork_id=artwork.artwork_id, template_id=choice.id, store=store.name,
+                         user_id=artwork.owner, status="skipped", reason=reason, title=title,
+                         description=copy.description_html, tags=copy.tags)
         existing = db.get_product(product_id)
+        if publishable and target.held_back is not None and existing and existing.gelato_product_id:
+            # A narrowed rollout never takes down what is already in the store.
+            result.update(status=existing.status, gelato_product_id=existing.gelato_product_id,
+                          reason=f"kept: {target.held_back.reason()}")
+            continue
+        if not publishable or target.held_back is not None:
+            db.upsert_product(row)
+            variants_by_product[product_id] = variant_rows(product_id, template_variants, prices,
+                                                           seller.markets_of(store)[0], None)
+            continue
         if refused_earlier(context, existing):
             result.update(status="publishing_error", reason=existing.reason)  # resending fails the same way
             continue
         if existing and existing.republish_reason and existing.gelato_product_id:
-            retire_outdated(client, db, seller.store_id, existing)  # deleted in Gelato, or its template changed
+            retire_outdated(client, db, store.gelato_store_id, existing)  # deleted in Gelato, or its template changed
             existing = db.get_product(product_id)
         elif is_outdated(existing, artwork.sha256):
             if not seller.replace_on_new_version:
@@ -115,23 +129,24 @@ def publish_one(context: AssetExecutionContext, client, db, seller: SellerSettin
                               reason="the artwork changed; the store keeps the previous version "
                                      "(replace_on_new_version is off)")
                 continue
-            retire_outdated(client, db, seller.store_id, existing)
+            retire_outdated(client, db, store.gelato_store_id, existing)
             existing = db.get_product(product_id)
         db.upsert_product(row.model_copy(update={"status": existing.status if existing else "pending",
                                                  "reason": None}))
-        body = create_body(template, title=title, description=listing.description_html, tags=listing.tags,
+        body = create_body(template, title=title, description=copy.description_html, tags=copy.tags,
                            file_url=file_url, fit_method=seller.print_rules_for(choice.id).fit_method,
                            placeholders=choice.placeholders, product_type=choice.product_type,
-                           visible=seller.visible_in_store)
-        with log_context(template_id=choice.id, product_id=product_id):
+                           visible=seller.visible_in_store if store.visible is None else store.visible)
+        with log_context(template_id=choice.id, product_id=product_id, store=store.name):
             try:
-                product = ensure_created(client, db, seller.store_id, row, body,
+                product = ensure_created(client, db, store.gelato_store_id, row, body,
                                          [v.title for v in template.variants], artwork.sha256, seller.publishing)
             except GelatoClientError as refused:
                 result.update(status="publishing_error", reason=str(refused))
                 continue
             except GelatoAmbiguousCreate as unsure:
-                context.log.warning(f"{template.title}: {unsure}; looking in the store before any new create")
+                context.log.warning(f"{template.title} in {store.name}: {unsure}; looking in the store before "
+                                    "any new create")
                 raise RetryLater(seller.publishing.ambiguous_retry_seconds + 1) from unsure
             except CreateInProgress as busy:
                 raise RetryLater(busy.retry_after) from busy
@@ -140,7 +155,8 @@ def publish_one(context: AssetExecutionContext, client, db, seller: SellerSettin
         first = changed_fields(claimed, status_fields(claimed, product, seller.publishing, now()))
         db.update_product(product_id, **first)
         recorded = claimed.model_copy(update=first)
-        variants_by_product[product_id] = variant_rows(product_id, template_variants, prices, seller, product)
+        variants_by_product[product_id] = variant_rows(product_id, template_variants, prices,
+                                                       seller.markets_of(store)[0], product)
         result.update(gelato_product_id=product.id, status=recorded.status, external_id=product.external_id,
                       preview_url=product.preview_url, reason=recorded.reason,
                       variants_on_product=len(product.variants),
@@ -155,6 +171,7 @@ def publish_one(context: AssetExecutionContext, client, db, seller: SellerSettin
     frame = pd.DataFrame(rows)
     metadata = {
         "outcome": "ok" if status != "failed" else "failed",
+        "stores": ", ".join(dict.fromkeys(f"{t.store.name} ({t.store.marketplace})" for t in rollout.targets)),
         "artwork_status": status,
         "products_live": int((frame["status"] == "active").sum()),
         "products_handed_over": int(frame["status"].isin(["created", "publishing"]).sum()),
@@ -163,6 +180,8 @@ def publish_one(context: AssetExecutionContext, client, db, seller: SellerSettin
         "products": table(frame),
         "links": MetadataValue.md(product_links(rows)),
     }
+    if rollout.decisions:
+        metadata["rollout"] = table(pd.DataFrame(rollout.rows()))
     if status == "failed":
         raise Failure(f"no product went live: {reason}", metadata={"products": table(frame)}, allow_retries=False)
     return frame, metadata

@@ -107,7 +107,7 @@ def follow_products(context: SensorEvaluationContext, gelato: GelatoResource, ca
     # Dagster only logs a failed tick: report it (tagged with the product it failed on) when Sentry is on.
     db = catalog.open()
     with report_errors(sensor="product_status_sensor"), gelato.client() as client:
-        report = Follower(db, client, seller.store_id, seller.publishing, template_titles=template_titles).tick()
+        report = Follower(db, client, {s.name: s.gelato_store_id for s in seller.all_stores()}, seller.publishing, template_titles=template_titles).tick()
         calls = sum(client.calls.values())
     summary = (f"{report.events_processed} webhook events, {report.products_checked} products checked "
                f"({report.check_errors} failed checks), {len(report.transitions)} changes, {calls} Gelato calls")

@@ -28,7 +28,8 @@ TIME_BUDGET_SECONDS = 600.0  # what is left is due again at the next run
        retry_policy=RetryPolicy(max_retries=2, delay=10, backoff=Backoff.EXPONENTIAL))
 def storefront_prices(context: AssetExecutionContext, catalog: CatalogResource, settings: SettingsResource,
                       storefronts: StorefrontsResource) -> MaterializeResult:
-    """Each live variant's retail price, set in the marketplace itself.
+    """Each live variant's retail price, set in the marketplace itself, in every store that names
+    its marketplace credentials.
 
     Gelato's create-from-template takes no price, so the buyer would see the template's: this
     pushes the catalog's price of every variant whose product is live in the store and whose
@@ -39,25 +40,23 @@ def storefront_prices(context: AssetExecutionContext, catalog: CatalogResource, 
     (1 min, doubling, at most 6 h); the artwork's `published_products` partition shows it. Started
     by `storefront_price_sensor` whenever a price is due."""
     seller, db = settings.load(), catalog.open()
-    store = seller.store()
+    pushing = [store for store in seller.all_stores() if store.pushes_prices()]
     try:
-        client = storefronts.client(store)
+        clients = [(store, storefronts.client(store)) for store in pushing]
     except ConfigurationError as unset:  # a retry cannot set a variable
         raise Failure(str(unset), allow_retries=False) from None
-    if client is None:
-        return MaterializeResult(metadata={"store": store.name, "marketplace": store.marketplace, "prices_pushed": 0,
-                                           "outcome": "not pushed: the store names no credentials"},
-                                 check_results=[AssetCheckResult(
-                                     check_name=ALL_ON_STOREFRONT.name, passed=True,
-                                     metadata={"note": "the store pushes no prices"})])
-    total, started = PushReport(), time.monotonic()
-    with client:
-        while time.monotonic() - started < TIME_BUDGET_SECONDS:
-            report = push_due(db, client, store, now(), ROUND_SIZE)
-            _add(total, report)
-            if report.pushed == 0:
-                break  # nothing was due, or only failures (backed off now): a later run takes what is left
-    context.log.info(f"{store.name} ({store.marketplace}): {total.summary()}")
+    total, rows = PushReport(), []
+    for store, client in clients:
+        report, started = PushReport(), time.monotonic()
+        with client:
+            while time.monotonic() - started < TIME_BUDGET_SECONDS:
+                one = push_due(db, client, store, now(), ROUND_SIZE)
+                _add(report, one)
+                if one.pushed == 0:
+                    break  # nothing was due, or only failures (backed off now): a later run takes what is left
+        context.log.info(f"{store.name} ({store.marketplace}): {report.summary()}")
+        _add(total, report)
+        rows += [{"store": store.name, "marketplace": store.marketplace, **row} for row in report.rows]
     for artwork_id in sorted({row["artwork"] for row in total.rows}):
         reasons = total.failures.get(artwork_id, [])
         context.log_event(AssetObservation(
@@ -65,10 +64,12 @@ def storefront_prices(context: AssetExecutionContext, catalog: CatalogResource, 
             description="storefront prices pushed by storefront_prices",
             metadata={"storefront_prices": "failed" if reasons else "pushed",
                       "storefront_reason": "; ".join(reasons[:3])}))
-    frame = pd.DataFrame(total.rows, columns=["artwork", "product", "variant", "price", "currency",
-                                              "storefront_price", "outcome", "reason"])
-    return MaterializeResult(check_results=[_all_on_storefront(db)], metadata={
-        "store": store.name, "marketplace": store.marketplace,
+    frame = pd.DataFrame(rows, columns=["store", "marketplace", "artwork", "product", "variant", "price", "currency",
+                                        "storefront_price", "outcome", "reason"])
+    not_pushing = [f"{s.name} ({s.marketplace})" for s in seller.all_stores() if not s.pushes_prices()]
+    return MaterializeResult(check_results=[_all_on_storefront(db, [s.name for s in pushing])], metadata={
+        "stores": ", ".join(f"{s.name} ({s.marketplace})" for s in pushing) or "none",
+        "stores_not_pushing": ", ".join(not_pushing) or "none",
         "prices_pushed": total.pushed, "prices_failed": total.failed, "products": total.products,
         "storefront_calls": total.calls, "throttled": total.throttled,
         "seconds_waiting_on_limits": round(total.waited_seconds, 1),
@@ -78,9 +79,9 @@ def storefront_prices(context: AssetExecutionContext, catalog: CatalogResource, 
     })
 
 
-def _all_on_storefront(db) -> AssetCheckResult:
+def _all_on_storefront(db, stores: list[str]) -> AssetCheckResult:
     # A day on, every back-off has passed: what is due then is every price not on the storefront.
-    off = db.due_storefront_prices(now() + timedelta(days=1), limit=1000)
+    off = db.due_storefront_prices(now() + timedelta(days=1), limit=1000, stores=stores)
     return AssetCheckResult(
         check_name=ALL_ON_STOREFRONT.name, passed=not off, severity=AssetCheckSeverity.WARN,
         metadata={"variants_off_the_storefront": len(off),

@@ -18,10 +18,10 @@ UNFINISHED = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunS
 
 
 def due_push(context: SensorEvaluationContext, catalog: CatalogResource, settings: SettingsResource):
-    store = settings.load().store()
-    if not store.pushes_prices():
-        return SkipReason(f"store {store.name} names no {store.marketplace} credentials: prices are not pushed")
-    due = catalog.open().due_storefront_prices(now(), limit=1)
+    pushing = [store.name for store in settings.load().all_stores() if store.pushes_prices()]
+    if not pushing:
+        return SkipReason("no store names its marketplace credentials: prices are not pushed")
+    due = catalog.open().due_storefront_prices(now(), limit=1, stores=pushing)
     if not due:
         return SkipReason("no storefront price is due")
     if context.instance.get_runs_count(RunsFilter(job_name=PUSH_STOREFRONT_PRICES, statuses=UNFINISHED)):

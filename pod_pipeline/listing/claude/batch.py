@@ -41,7 +41,7 @@ def submit(writer: ClaudeCopywriter, requests: Mapping[str, CopyRequest]) -> str
     for custom_id in requests:
         if not _CUSTOM_ID.match(custom_id):
             raise ValueError(f"custom_id {custom_id!r} must be 1-64 characters of [A-Za-z0-9_-]")
-    rows = [{"custom_id": cid, "params": writer.params(writer.first_messages(req))} for cid, req in requests.items()]
+    rows = [{"custom_id": cid, "params": writer.params(writer.first_messages(req), req.marketplaces)} for cid, req in requests.items()]
     writer.rate_limiter.acquire(ANTHROPIC)
     with api_errors(writer.client, writer.model):
         return writer.client.messages.batches.create(requests=rows).id

@@ -34,6 +34,8 @@ def cache_key(request: CopyRequest, prompt_version: str, model: str | None) -> s
     data = request.model_dump(mode="json", exclude={"preview_jpeg"})
     # The artwork id names the upload, not its content: two uploads of one image share copy.
     data.pop("artwork_id", None)
+    if not data.get("marketplaces"):  # one shared copy: keys as before marketplaces existed
+        data.pop("marketplaces", None)
     for part in (prompt_version, model or "", json.dumps(data, sort_keys=True)):
         digest.update(b"\0" + part.encode())
     return digest.hexdigest()

@@ -14,11 +14,12 @@ from pydantic import ValidationError
 
 from pod_pipeline.listing.claude.errors import api_errors
 from pod_pipeline.listing.claude.prompt import (
-    LISTING_TOOL,
     PROMPT_VERSION,
     SYSTEM,
     TOOL_NAME,
+    listing_tool,
     prepare_image,
+    prompt_version_for,
     user_content,
 )
 from pod_pipeline.listing.copywriter import CopyRejected, CopyResult, CopywriterConfigError, effective_rules
@@ -93,28 +94,28 @@ class ClaudeCopywriter:
         self.rate_limiter = rate_limiter
 
     def write(self, request: CopyRequest) -> CopyResult:
-        rules = effective_rules(self.rules, request)
+        rules, wanted = effective_rules(self.rules, request), request.marketplaces
         messages = self.first_messages(request)
         usage = _Usage()
-        first = self._ask(messages, rules, usage)
+        first = self._ask(messages, rules, usage, wanted)
         if first.listing is not None and not first.violations:
-            return self._result(first.listing, usage, repaired=False)
+            return self._result(first.listing, usage, repaired=False, request=request)
         if first.tool_use_id is not None:
             # Re-ask in the same conversation: the model sees its own tool call and exactly what
             # broke, which fixes most replies without starting over.
             messages = [*messages, _assistant_turn(first.message), _violations_turn(first)]
         # A refusal or truncated reply has nothing to correct: ask the same question again.
-        second = self._ask(messages, rules, usage)
+        second = self._ask(messages, rules, usage, wanted)
         if second.listing is None:
             raise CopyRejected(second.failure or "the model gave no listing")
         if not second.violations:
-            return self._result(second.listing, usage, repaired=False)
-        repaired = repair_listing(second.listing, rules)
-        if problems := listing_violations(repaired, rules):
+            return self._result(second.listing, usage, repaired=False, request=request)
+        repaired = repair_listing(second.listing, rules, wanted)
+        if problems := listing_violations(repaired, rules, wanted):
             raise CopyRejected("the model's listing breaks the rules even after a re-ask and repair", problems)
-        return self._result(repaired, usage, repaired=True)
+        return self._result(repaired, usage, repaired=True, request=request)
 
-    def params(self, messages: list[dict]) -> dict:
+    def params(self, messages: list[dict], marketplaces: list[str] = ()) -> dict:
         """The Messages API parameters for `messages` (also what a batch row sends)."""
         thinking = self.model.startswith(THINKING_ALWAYS_ON)
         choice = {"type": "auto"} if thinking else {"type": "tool", "name": TOOL_NAME}
@@ -125,7 +126,7 @@ class ClaudeCopywriter:
             "max_tokens": self.max_tokens,
             "system": SYSTEM,
             "messages": messages,
-            "tools": [LISTING_TOOL],
+            "tools": [listing_tool(list(marketplaces))],
             "tool_choice": choice,
         }
 
@@ -136,28 +137,30 @@ class ClaudeCopywriter:
 
     def accept(self, message: anthropic.types.Message, request: CopyRequest, price_factor: float = 1.0) -> CopyResult | None:
         """The result for a reply that is valid as it stands (a batch row), else None."""
-        reply = _read_reply(message, effective_rules(self.rules, request))
+        reply = _read_reply(message, effective_rules(self.rules, request), request.marketplaces)
         if reply.listing is None or reply.violations:
             return None
         usage = _Usage()
         usage.add(message)
-        result = self._result(reply.listing, usage, repaired=False)
+        result = self._result(reply.listing, usage, repaired=False, request=request)
         return result.model_copy(update={"cost_usd": round(result.cost_usd * price_factor, 8)})
 
-    def _ask(self, messages: list[dict], rules: ListingRules, usage: _Usage) -> _Reply:
+    def _ask(self, messages: list[dict], rules: ListingRules, usage: _Usage, wanted: list[str]) -> _Reply:
         self.rate_limiter.acquire(ANTHROPIC)
         # 429/5xx after the SDK's own retries stay retryable by Dagster; see errors.py.
         with api_errors(self.client, self.model):
-            message = self.client.messages.create(**self.params(messages))
+            message = self.client.messages.create(**self.params(messages, wanted))
         usage.add(message)
-        return _read_reply(message, rules)
+        return _read_reply(message, rules, wanted)
 
-    def _result(self, listing: Listing, usage: _Usage, repaired: bool) -> CopyResult:
+    def _result(self, listing: Listing, usage: _Usage, repaired: bool, request: CopyRequest) -> CopyResult:
+        # A writer built with its own prompt version (tests, experiments) keeps it.
+        version = prompt_version_for(request) if self.prompt_version == PROMPT_VERSION else self.prompt_version
         return CopyResult(
             listing=listing,
             copywriter=self.name,
             model=self.model,
-            prompt_version=self.prompt_version,
+            prompt_version=version,
             input_tokens=usage.input_tokens,
             output_tokens=usage.output_tokens,
             cost_usd=estimate_cost(self.model, usage.input_tokens, usage.output_tokens),
@@ -166,7 +169,7 @@ class ClaudeCopywriter:
         )
 
 
-def _read_reply(message: anthropic.types.Message, rules: ListingRules) -> _Reply:
+def _read_reply(message: anthropic.types.Message, rules: ListingRules, wanted: list[str]) -> _Reply:
     if message.stop_reason == "refusal":
         return _Reply(message, failure="the model refused to write copy for this artwork")
     if message.stop_reason == "max_tokens":
@@ -176,12 +179,21 @@ def _read_reply(message: anthropic.types.Message, rules: ListingRules) -> _Reply
     if block is None:
         return _Reply(message, failure=f"the model answered without calling {TOOL_NAME}")
     try:
-        listing = Listing.model_validate(block.input)
+        listing = Listing.model_validate(_only_wanted(block.input, wanted))
     except ValidationError as error:
         problems = [f"{'.'.join(map(str, e['loc'])) or 'input'}: {e['msg']}" for e in error.errors()]
         return _Reply(message, violations=problems, tool_use_id=block.id, listing=None,
                       failure="the model's listing does not match the schema: " + "; ".join(problems))
-    return _Reply(message, listing=listing, violations=listing_violations(listing, rules), tool_use_id=block.id)
+    return _Reply(message, listing=listing, violations=listing_violations(listing, rules, wanted),
+                  tool_use_id=block.id)
+
+
+def _only_wanted(tool_input: object, wanted: list[str]) -> object:
+    """Versions for marketplaces nobody asked for are dropped, not trusted."""
+    if isinstance(tool_input, dict) and isinstance(tool_input.get("marketplaces"), dict):
+        kept = {m: v for m, v in tool_input["marketplaces"].items() if m in wanted}
+        return {**tool_input, "marketplaces": kept}
+    return tool_input
 
 
 def _assistant_turn(message: anthropic.types.Message) -> dict:

@@ -29,15 +29,16 @@ USER = "6a0c3a8e-4d8b-4f43-9a51-5a3d3bb1c001"
 KEY, TOKEN = "bench-etsy-keystring", "bench-oauth-token-0123456789"
 
 
-def _seed(catalog: SqliteCatalog, products: int, variants: int, rng: random.Random) -> list[tuple[str, list[str]]]:
+def _seed(catalog: SqliteCatalog, products: int, variants: int, rng: random.Random,
+          store: str = "main") -> list[tuple[str, list[str]]]:
     """Live products with priced, listed variants; returns [(external id, [variant ids])]."""
     listed, rows = [], {}
     for n in range(products):
         artwork = f"art-{n}"
         catalog.upsert_artwork(ArtworkRow(id=artwork, user_id=USER, path=f"{USER}/{artwork}.png", version="v1"))
-        pid, external = product_id_for(artwork, "poster"), str(5_000_000 + n)
+        pid, external = product_id_for(artwork, "poster", store), str(5_000_000 + n)
         catalog.upsert_product(ProductRow(id=pid, artwork_id=artwork, template_id="poster", user_id=USER,
-                                          status="created"))
+                                          store=store, status="created"))
         catalog.update_product(pid, status="active", external_id=external, gelato_product_id=f"g-{n}")
         variant_ids = [str(7_000_000_000 + n * 100 + v) for v in range(variants)]
         rows[pid] = [VariantRow(product_id=pid, template_variant_id=f"tv{v}", title=f"Size {v}", product_uid="uid",
@@ -63,11 +64,11 @@ def _run(marketplace: str, products: int, variants: int, throttle: float, seed: 
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory() as folder:
         catalog = SqliteCatalog(Path(folder) / "catalog.db")
-        listed = _seed(catalog, products, variants, rng)
         faults = StorefrontFaults(rate_throttled=throttle)
         store = StoreSettings(name=f"bench-{marketplace}", gelato_store_id="g", marketplace=marketplace,
                               credentials={"api_key": "BENCH_KEY", "access_token": "BENCH_TOKEN"}
                               if marketplace == "etsy" else {"shop_url": "BENCH_URL", "access_token": "BENCH_TOKEN"})
+        listed = _seed(catalog, products, variants, rng, store.name)
         if marketplace == "shopify":
             shop = ShopifyShop(access_token=TOKEN)
             for external, variant_ids in listed:

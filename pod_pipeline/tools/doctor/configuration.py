@@ -60,7 +60,8 @@ def check_settings(ctx: DoctorContext) -> Finding:
         return fail(str(error).replace("\n  ", "; "),
                     f"correct the fields named in {ctx.settings_path} (POD_SETTINGS); re-check with "
                     f"`pod-pipeline validate-settings {ctx.settings_path}`")
-    found = (f"{ctx.settings_path}: store {settings.store_id}, {len(settings.templates)} templates, "
+    found = (f"{ctx.settings_path}: stores {', '.join(s.name for s in settings.all_stores())}, "
+             f"{len(settings.templates)} templates, "
              f"{len(settings.markets)} markets, copywriter {settings.copywriter.kind}")
     if not ctx.env.get("POD_SETTINGS") and ctx.production:
         return warn(f"POD_SETTINGS is not set: the bundled example is in use ({found})",
@@ -105,19 +106,23 @@ def check_sentry(ctx: DoctorContext) -> Finding:
 
 
 def check_storefront(ctx: DoctorContext) -> Finding:
-    """The store's marketplace credentials: named in the settings, set in the environment."""
-    store = ctx.settings().store()
-    where = f"store {store.name} ({store.marketplace})"
-    if not store.pushes_prices():
-        if ctx.mode() == DEMO:
-            return ok(f"{where}: retail prices are not pushed (the settings name no credentials)")
-        return warn(f"{where}: retail prices are not pushed, so buyers see the template's price",
+    """Each store's marketplace credentials: named in the settings, set in the environment."""
+    found, unset, quiet = [], [], []
+    for store in ctx.settings().all_stores():
+        where = f"store {store.name} ({store.marketplace})"
+        if not store.pushes_prices():
+            quiet.append(where)
+            continue
+        values = {role: ctx.env.get(name, "") for role, name in store.credentials.items()}
+        unset += [f"{where}: {store.credentials[role]}" for role, value in values.items() if not value]
+        found.append(f"{where}: prices pushed with "
+                     + ", ".join(f"{store.credentials[role]} {key_hint(value)}" for role, value in values.items()))
+    if unset:
+        return fail(f"not set: {'; '.join(unset)}", "set them (the stores' marketplace credentials), "
+                    "for the code server and the run workers alike")
+    if quiet and ctx.mode() != DEMO:
+        return warn(f"{', '.join(quiet)}: retail prices are not pushed, so buyers see the template's price",
                     "name the store's credential variables under stores[].credentials (docs/storefronts.md) "
                     "and set them")
-    values = {role: ctx.env.get(name, "") for role, name in store.credentials.items()}
-    unset = [store.credentials[role] for role, value in values.items() if not value]
-    if unset:
-        return fail(f"{where}: {', '.join(unset)} not set", "set them (the store's marketplace credentials), "
-                    "for the code server and the run workers alike")
-    hints = ", ".join(f"{store.credentials[role]} {key_hint(value)}" for role, value in values.items())
-    return ok(f"{where}: prices pushed with {hints}")
+    notes = found + [f"{where}: retail prices are not pushed (the settings name no credentials)" for where in quiet]
+    return ok("; ".join(notes))

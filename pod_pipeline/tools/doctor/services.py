@@ -45,23 +45,28 @@ def check_gelato(ctx: DoctorContext) -> Finding:
     except ConfigurationError as error:
         return fail(str(error), GELATO_KEY_FIX)
     api_key, url = gelato.api_key, gelato.ecommerce_url
+    stores = settings.all_stores()
     with _client(gelato, ctx) as client:
-        try:
-            next(iter(client.iter_products(settings.store_id, page_size=1)), None)
-        except GelatoNetworkError as error:
-            return _unreachable(ctx, url, error)
-        except GelatoAuthError as error:
-            if error.status == 403:
-                return fail(f"GELATO_API_KEY {key_hint(api_key)} may not use store {settings.store_id} (HTTP 403)",
-                            "use a key of the account that owns the store, or correct store_id in the settings")
-            return _refused_key(api_key, error)
-        except GelatoNotFound:
-            return fail(f"Gelato has no store {settings.store_id} for this key",
-                        f"set store_id in {ctx.settings_path} to the store's id (Gelato dashboard → Stores)")
-        except GelatoError as error:
-            return fail(f"Gelato answered {error.status}: {error}", "run the doctor again; if it persists, check "
-                        "Gelato's status page")
-    return ok(f"{url}: GELATO_API_KEY {key_hint(api_key)} accepted, store {settings.store_id} found")
+        for store in stores:  # one product page per store: the key may reach some and not others
+            store_id = store.gelato_store_id
+            try:
+                next(iter(client.iter_products(store_id, page_size=1)), None)
+            except GelatoNetworkError as error:
+                return _unreachable(ctx, url, error)
+            except GelatoAuthError as error:
+                if error.status == 403:
+                    return fail(f"GELATO_API_KEY {key_hint(api_key)} may not use store {store.name} ({store_id}) "
+                                "(HTTP 403)", "use a key of the account that owns the store, or correct its id in "
+                                "the settings")
+                return _refused_key(api_key, error)
+            except GelatoNotFound:
+                return fail(f"Gelato has no store {store.name} ({store_id}) for this key",
+                            f"set the store's id in {ctx.settings_path} (Gelato dashboard → Stores)")
+            except GelatoError as error:
+                return fail(f"Gelato answered {error.status}: {error}", "run the doctor again; if it persists, "
+                            "check Gelato's status page")
+    return ok(f"{url}: GELATO_API_KEY {key_hint(api_key)} accepted, "
+              + ", ".join(f"store {s.name} ({s.gelato_store_id})" for s in stores) + " found")
 
 
 def check_gelato_templates(ctx: DoctorContext) -> Finding:

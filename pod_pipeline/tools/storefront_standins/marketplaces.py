@@ -15,6 +15,8 @@ from pod_pipeline.tools.storefront_standins.shopify import ShopifyShop, create_s
 # The stand-ins' credentials: the demo names them in its settings' store credentials.
 DEMO_CREDENTIALS = {
     "POD_DEMO_SHOPIFY_TOKEN": "shpat_demo_standin",
+    # Demo mode talks to the stand-in (POD_SHOPIFY_URL) whatever the shop's address says.
+    "POD_DEMO_SHOPIFY_SHOP": "https://pod-demo.myshopify.com",
     "POD_DEMO_ETSY_KEY": "etsy-demo-key",
     "POD_DEMO_ETSY_TOKEN": "etsy-demo-token",
 }

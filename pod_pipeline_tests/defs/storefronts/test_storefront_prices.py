@@ -110,7 +110,7 @@ def test_a_failing_marketplace_leaves_the_reason_on_the_artwork_and_backs_off(pu
 def test_a_store_without_credentials_pushes_nothing(pipeline_env):
     with instance_for_test() as instance:
         sensor = SensorDriver(build_definitions(pipeline_env), instance, "storefront_price_sensor")
-        assert sensor.tick() == 0 and "names no etsy credentials" in sensor.last_summary
+        assert sensor.tick() == 0 and "no store names its marketplace credentials" in sensor.last_summary
 
 
 def test_unset_credential_variables_are_named(published, monkeypatch):
