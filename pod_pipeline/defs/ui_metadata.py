@@ -51,12 +51,14 @@ def thumbnail(jpeg: bytes, caption: str, max_px: int = 256) -> MetadataValue:
 def product_links(rows: list[dict]) -> str:
     """One line per product; Gelato's preview URLs are presigned and expire in about a day."""
     lines = []
+    several = len({row.get("store") for row in rows}) > 1
     for row in rows:
+        name = f"{row['template']} in {row['store']}" if several else row["template"]
         if not row["gelato_product_id"]:
-            lines.append(f"- **{row['template']}**: {row['status']} — {row['reason'] or ''}")
+            lines.append(f"- **{name}**: {row['status']} — {row['reason'] or ''}")
             continue
         preview = f" — [Gelato preview]({row['preview_url']})" if row.get("preview_url") else ""
         listing = f", store listing `{row['external_id']}`" if row.get("external_id") else ""
-        lines.append(f"- **{row['template']}**: {row['status']}, Gelato product `{row['gelato_product_id']}`"
+        lines.append(f"- **{name}**: {row['status']}, Gelato product `{row['gelato_product_id']}`"
                      f"{listing}{preview}")
     return "\n".join(lines)

@@ -44,8 +44,9 @@ class Listing(_Frozen):
         own = self.marketplaces.get(marketplace)
         if own is None:
             return self.model_copy(update={"marketplaces": {}})
+        # Without its own product titles, the shared ones (valid everywhere) keep products apart.
         return Listing(title=own.title, description_html=self.description_html, tags=own.tags,
-                       alt_text=self.alt_text, product_titles=own.product_titles)
+                       alt_text=self.alt_text, product_titles=own.product_titles or self.product_titles)
 
 
 class ProductBrief(_Frozen):

@@ -215,16 +215,24 @@ def _first_nonempty(texts: Iterable[str]) -> str:
 
 
 def _own_copy(facts: _Facts, title: str, tags: list[str], marketplace: str, rules: ListingRules) -> MarketplaceCopy:
-    """A roomier marketplace's title and tags: the title names every product it comes as, and
-    the tags are the longer phrases the shared (Etsy) copy had no room for."""
+    """A roomier marketplace's title and tags: titles that add the look of the artwork (both
+    dominant colours, its orientation), one per product so a store's products never share a
+    title, and the longer tag phrases the shared (Etsy) copy had no room for."""
     own = marketplace_rules(marketplace, rules)
-    shown = [label for _, label, _ in facts.products if label]
-    longer = f"{title} | {', '.join(dict.fromkeys(shown))}" if shown else title
-    own_title = longer if len(longer) <= own.title_max and facts.allowed(longer) else title
+    look = " ".join(filter(None, [facts.orientation.title(), title_case(facts.color_words().split()), "Design"]))
+
+    def fitted(text: str, fallback: str) -> str:
+        return text if len(text) <= own.title_max and facts.allowed(text) else fallback
+
+    product_titles = {
+        brief.template_id: fitted(f"{_head(facts)} {title_case(shown.split())} – {look} | "
+                                  f"{facts.first_allowed(KIND_COPY[kind].title_tail)}".rstrip(" |"), title)
+        for brief, shown, kind in facts.products if shown}
     roomy = [t for t in dict.fromkeys(_tag_candidates(facts)) if len(t.split()) > 1 and facts.allowed(t)
              and len(t) <= own.tag_max_chars]
     fresh = [t for t in roomy if t not in tags]
-    return MarketplaceCopy(title=own_title, tags=(fresh + tags)[: own.tags_max])
+    return MarketplaceCopy(title=fitted(f"{title} | {look}", title), tags=(fresh + tags)[: own.tags_max],
+                           product_titles=product_titles)
 
 
 def compose_listing(request: CopyRequest, rules: ListingRules) -> Listing:

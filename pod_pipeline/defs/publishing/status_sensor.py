@@ -35,7 +35,8 @@ PUBLISHED_PRODUCTS = AssetKey("published_products")
 
 def current_products(catalog, artwork_id: str, titles: dict[str, str]) -> list[dict]:
     """The artwork's products as the catalog holds them now: one truth, whatever moved."""
-    return [{"template": titles.get(p.template_id, p.template_id), "status": p.status, "reason": p.reason or "",
+    return [{"template": titles.get(p.template_id, p.template_id), "store": p.store, "status": p.status,
+             "reason": p.reason or "",
              "external_id": p.external_id or "", "gelato_product_id": p.gelato_product_id or ""}
             for p in catalog.products_for(artwork_id)]
 
@@ -56,7 +57,7 @@ def observations(report: FollowReport, catalog, titles: dict[str, str]) -> list[
             "products_live": statuses.count("active"),
             "products_publishing": sum(s in ("created", "publishing", "stalled") for s in statuses),
             "products_failed": sum(s in ("publishing_error", "deleted") for s in statuses),
-            "products": table(pd.DataFrame(products, columns=["template", "status", "reason", "external_id",
+            "products": table(pd.DataFrame(products, columns=["template", "store", "status", "reason", "external_id",
                                                               "gelato_product_id"])),
             "links": MetadataValue.md(product_links(products)),
             "changes": table(pd.DataFrame([{

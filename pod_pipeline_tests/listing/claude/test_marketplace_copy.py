@@ -69,6 +69,9 @@ def test_offline_writes_a_different_shopify_version_that_passes():
     own = result.listing.marketplaces["shopify"]
     assert result.prompt_version == "offline-2"
     assert own.title != result.listing.title and set(own.tags) != set(result.listing.tags)
+    # Each product keeps a title of its own in the store (never three products of one name).
+    assert len(set(own.product_titles.values())) == len(own.product_titles) == 3
+    assert set(own.product_titles.values()).isdisjoint(result.listing.product_titles.values())
     assert listing_violations(result.listing, default_rules(), ["shopify"]) == []
     single = OfflineCopywriter(default_rules()).write(make_request())
     assert single.prompt_version == "offline-1" and not single.listing.marketplaces
