@@ -243,6 +243,22 @@ def test_a_failing_status_check_is_retried_later_and_never_blocks_the_rest(catal
                  and catalog.get_product(row.id).status == "active")
 
 
+def test_each_product_is_looked_up_in_its_own_store_and_an_unknown_store_never_blocks_the_rest(
+        catalog, print_file_url):
+    with sandbox(None, publish_delay_seconds=0) as server, client_for(server, max_attempts=1) as client:
+        mine = create(client, catalog, print_file_url, next_check_at=now() - timedelta(seconds=1))
+        catalog.upsert_artwork(ArtworkRow(id="art-2", user_id="u1", path="u1/b.png", version="v1", status="publishing"))
+        orphan = create(client, catalog, print_file_url, artwork_id="art-2", next_check_at=now() - timedelta(seconds=1))
+        catalog.update_product(orphan.id, store="closed-shop")  # a store the settings no longer name
+        server.reset_calls()
+        report = Follower(catalog, client, {"main": STORE}, FAST).tick()
+        assert report.products_checked == 2 and report.check_errors == 1
+        assert sum(server.call_counts().values()) == 1  # the orphan is never sent to another store's URL
+        assert catalog.get_product(orphan.id).next_check_at > now()  # still followed, backed off
+        wait_for(lambda: Follower(catalog, client, {"main": STORE}, FAST).tick() is not None
+                 and catalog.get_product(mine.id).status == "active")
+
+
 @pytest.mark.parametrize("kind", ["sqlite", "postgres"])
 def test_processed_events_are_kept_a_month_then_purged(kind, request, tmp_path):
     from pod_pipeline.catalog.postgres import PostgresCatalog

@@ -112,3 +112,41 @@ def test_the_command_reports_json_and_exits_1_while_drift_is_left(catalog, drift
     assert cli.main(["reconcile", "--json"]) == 1
     report = json.loads(capsys.readouterr().out)
     assert report["drift"]["missing"] == 1 and report["store_products"] == 103
+
+
+SECOND = "9a7c4e21-3b6d-4f80-a2c5-1e8d7f0b6c93"  # the sandbox's second store
+
+
+def test_each_store_is_reconciled_against_its_own_products(catalog, print_file_url, tmp_path, monkeypatch, capsys):
+    with sandbox(publish_delay_seconds=0) as server, client_for(server) as client:
+        etsy = create(client, catalog, print_file_url, artwork_id=artwork(catalog, "art-1"))
+        body = _body_like(client, "art-1 in the second store", print_file_url)
+        made = client.create_product(SECOND, body)
+        shop_id = product_id_for("art-1", POSTER, "shop")
+        catalog.upsert_product(ProductRow(id=shop_id, artwork_id="art-1", template_id=POSTER, user_id="u1",
+                                          store="shop", status="created", title=body.title))
+        catalog.update_product(shop_id, gelato_product_id=made.id)
+        for row_id, store in ((etsy.id, STORE), (shop_id, SECOND)):
+            wait_for(lambda: client.get_product(store, catalog.get_product(row_id).gelato_product_id).external_id)
+            live = client.get_product(store, catalog.get_product(row_id).gelato_product_id)
+            catalog.update_product(row_id, status="active", external_id=live.external_id)
+        # Each store sees its own product only: no "missing" for the other store's row.
+        for store_id, name in ((STORE, "main"), (SECOND, "shop")):
+            found, _ = reconcile_store(catalog, client, store_id, PublishingSettings(), store_name=name)
+            assert (found.store_products, found.catalog_products, found.drift) == (1, 1, [])
+        # Deleted behind the catalog's back in the second store: found there, named by its product.
+        client.delete_product(SECOND, made.id)
+        found, _ = reconcile_store(catalog, client, SECOND, PublishingSettings(), store_name="shop")
+        assert [(d.kind, d.product_id) for d in found.drift] == [("missing", shop_id)]
+        # The command goes through every store of the settings.
+        stores = [{"name": "main", "gelato_store_id": STORE, "marketplace": "etsy"},
+                  {"name": "shop", "gelato_store_id": SECOND, "marketplace": "shopify"}]
+        settings = settings_file(tmp_path, stores=stores, store_id=STORE)
+        for name, value in {"POD_MODE": "demo", "POD_SANDBOX_URL": server.base_url, "GELATO_API_KEY": "sandbox-key",
+                            "POD_CATALOG_URL": f"sqlite:///{catalog.path}", "POD_SETTINGS": settings,
+                            "POD_BUCKET_DIR": str(tmp_path / "bucket")}.items():
+            monkeypatch.setenv(name, value)
+        assert cli.main(["reconcile", "--json"]) == 1
+        report = json.loads(capsys.readouterr().out)
+        assert report["store_products"] == 1 and report["catalog_products"] == 2
+        assert report["drift"]["missing"] == 1 and report["storefront_prices_not_compared"] == ["main", "shop"]

@@ -93,3 +93,48 @@ def test_one_artwork_becomes_a_product_per_store_with_its_own_copy_and_prices(pi
             instance=instance, partition_key=artwork_id, tags={"pod/upload_path": f"{OWNER}/dunes.jpg"})
         assert result.success and gelato_sandbox.call_counts()[CREATE] == creates == 2
         assert len(catalog.products_for(artwork_id)) == 3
+
+
+def test_widening_a_rollout_reaches_an_artwork_when_it_is_published_again_and_narrowing_takes_nothing_down(
+        pipeline_env, tmp_path, gelato_sandbox):
+    settings = two_store_settings(tmp_path)
+    env = {**pipeline_env, "POD_SETTINGS": settings}
+    folder = Path(env["POD_BUCKET_DIR"]) / OWNER
+    folder.mkdir(parents=True)
+    gradient_jpeg(folder / "dunes.jpg", 4200, 6000)
+    artwork_id = artwork_id_for(f"{OWNER}/dunes.jpg")
+    catalog = SqliteCatalog(env["POD_CATALOG_URL"].removeprefix("sqlite:///"))
+
+    def set_rollouts(mug: int, shop: int) -> None:
+        raw = yaml.safe_load(Path(settings).read_text())
+        raw["templates"][1]["rollout"] = mug
+        raw["stores"][1]["rollout"] = shop
+        Path(settings).write_text(yaml.safe_dump(raw))
+
+    def publish_again(instance):
+        defs = build_definitions(env)
+        result = defs.resolve_job_def("publish_artwork").execute_in_process(
+            instance=instance, partition_key=artwork_id, tags={"pod/upload_path": f"{OWNER}/dunes.jpg"})
+        assert result.success
+        follow_until_settled(defs, instance, timeout_seconds=30)
+
+    with instance_for_test() as instance:
+        defs = build_definitions(env)
+        run_until_quiet(SensorDriver(defs, instance, "upload_sensor"))
+        follow_until_settled(defs, instance, timeout_seconds=30)
+        mug_id = next(p.id for p in catalog.products_for(artwork_id) if p.template_id == MUG)
+        assert catalog.get_product(mug_id).status == "skipped"
+
+        set_rollouts(mug=100, shop=100)  # widened: nothing changes until the artwork is published again
+        assert catalog.get_product(mug_id).status == "skipped"
+        publish_again(instance)
+        assert catalog.get_product(mug_id).status == "active" and catalog.get_product(mug_id).gelato_product_id
+        assert catalog.get_artwork(artwork_id).status == "published"
+
+        creates = gelato_sandbox.call_counts()[CREATE]
+        set_rollouts(mug=0, shop=0)  # narrowed: what is in the stores stays
+        publish_again(instance)
+        assert gelato_sandbox.call_counts()[CREATE] == creates
+        assert {(p.store, p.status) for p in catalog.products_for(artwork_id)} == {
+            ("main", "active"), ("poster-shop", "active")}
+        assert len(gelato_sandbox.state.products) == creates
