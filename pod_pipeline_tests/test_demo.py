@@ -49,10 +49,22 @@ def test_demo_json_reports_every_sample_in_a_final_state(tmp_path):
         for product in live:
             assert product["gelato_product_id"] and product["title"] and 1 <= len(product["tags"]) <= 13
             assert product["variants"] == variants_per_template[product["template_id"]]
-            # Issue 16, item 3: the retail prices reached the storefront (the Etsy stand-in).
-            assert (product["store_id"], product["marketplace"]) == ("demo-etsy", "etsy")
+            # Issue 16, item 3: the retail prices reached the storefront (the stand-ins), each in
+            # its store's main market.
+            assert (product["store_id"], product["marketplace"]) in {("demo-etsy", "etsy"), ("demo-shopify", "shopify")}
             assert len(product["prices"]) == product["variants"]
             assert all(Decimal(p["storefront_price"]) == Decimal(p["price"]) for p in product["prices"]), product["prices"]
+            currency = {"demo-etsy": "USD", "demo-shopify": "GBP"}[product["store_id"]]
+            assert {p["currency"] for p in product["prices"]} == {currency}
+        # Issue 16, items 1, 2 and 5: a product per store and template, each store with its own copy.
+        by_store = {}
+        for product in live:
+            by_store.setdefault(product["template_id"], {})[product["store_id"]] = product
+        assert all(set(stores) == {"demo-etsy", "demo-shopify"} for stores in by_store.values()), by_store
+        for stores in by_store.values():
+            etsy, shopify = stores["demo-etsy"], stores["demo-shopify"]
+            assert etsy["title"] != shopify["title"] and etsy["tags"] != shopify["tags"]
+            assert len(etsy["title"]) <= 140 and all(len(tag) <= 20 for tag in etsy["tags"])
         if result["status"] == "partial":
             assert result["reason"]
     assert (tmp_path / "demo" / "dagster" / "dagster.yaml").exists()

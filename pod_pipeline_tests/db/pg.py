@@ -61,3 +61,16 @@ def acting_as(url, role, sub=None):
                 yield cur
         finally:
             conn.rollback()
+
+
+def migrate_up_to(url: str, version: str, folder) -> None:
+    """Apply the project's migrations older than `version` only: a catalog as it was before it."""
+    import shutil
+
+    from pod_pipeline.tools.db.migrate import DEFAULT_MIGRATIONS
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for migration in sorted(DEFAULT_MIGRATIONS.glob("*.sql")):
+        if migration.name < version:
+            shutil.copy(migration, folder)
+    apply_migrations(url, folder)

@@ -1,25 +1,19 @@
 """Migration 20261202000001 on a catalog that already holds artworks: every row and product stays,
 and from then on the database refuses to hand an artwork, product or variant to another owner."""
 
-import shutil
 import uuid
 
 import psycopg2
 import pytest
 
-from pod_pipeline.tools.db.migrate import DEFAULT_MIGRATIONS, apply_migrations
-from pod_pipeline_tests.db.pg import connect
+from pod_pipeline.tools.db.migrate import apply_migrations
+from pod_pipeline_tests.db.pg import connect, migrate_up_to
 
 IDENTITY = "20261202000001"
 
 
 def test_existing_artworks_keep_their_products_and_owners_become_fixed(empty_database_url, tmp_path):
-    before = tmp_path / "before"
-    before.mkdir()
-    for migration in sorted(DEFAULT_MIGRATIONS.glob("*.sql")):
-        if migration.name < IDENTITY:
-            shutil.copy(migration, before)
-    apply_migrations(empty_database_url, before)
+    migrate_up_to(empty_database_url, IDENTITY, tmp_path / "before")
 
     owner, intruder, product = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
     with connect(empty_database_url) as conn, conn.cursor() as cur:

@@ -2,26 +2,20 @@
 the store `main`; a second store's product of the same artwork and template fits beside it; a
 store name the settings would refuse is refused by the database too."""
 
-import shutil
 import uuid
 
 import psycopg2
 import pytest
 
 from pod_pipeline.catalog.rows import product_id_for
-from pod_pipeline.tools.db.migrate import DEFAULT_MIGRATIONS, apply_migrations
-from pod_pipeline_tests.db.pg import connect
+from pod_pipeline.tools.db.migrate import apply_migrations
+from pod_pipeline_tests.db.pg import connect, migrate_up_to
 
 STORES = "20261203000002"
 
 
 def test_existing_products_land_in_main_and_a_second_store_fits(empty_database_url, tmp_path):
-    before = tmp_path / "before"
-    before.mkdir()
-    for migration in sorted(DEFAULT_MIGRATIONS.glob("*.sql")):
-        if migration.name < STORES:
-            shutil.copy(migration, before)
-    apply_migrations(empty_database_url, before)
+    migrate_up_to(empty_database_url, STORES, tmp_path / "before")
     owner = str(uuid.uuid4())
     with connect(empty_database_url) as conn, conn.cursor() as cur:
         cur.execute("insert into public.artwork (id, user_id, path, version, status) "

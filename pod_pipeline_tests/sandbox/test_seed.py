@@ -15,7 +15,8 @@ SETTINGS = DEFAULT_SETTINGS_PATH
 def test_catalog_holds_the_store_and_templates_the_default_settings_use():
     catalog = load_catalog()
     settings = yaml.safe_load(SETTINGS.read_text())
-    assert settings["store_id"] in catalog.store_ids == (STORE_ID,)
+    assert settings["store_id"] == catalog.store_ids[0] == STORE_ID
+    assert len(catalog.store_ids) == 2  # a second store, for several stores (the demo's Shopify store)
     assert {t["id"] for t in settings["templates"]} == set(catalog.templates)
 
 

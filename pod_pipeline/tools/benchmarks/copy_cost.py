@@ -92,6 +92,9 @@ def measure_copy_cost(model: str = "claude-haiku-5-5") -> dict:
 
 
 def _output_tokens(offline: OfflineCopywriter, request: CopyRequest) -> int:
-    """What the model's tool input would weigh: the offline copy of the same request, as JSON."""
-    listing = offline.write(request).listing
-    return round(len(json.dumps(listing.model_dump(exclude_defaults=True), ensure_ascii=False)) / CHARS_PER_TOKEN)
+    """What the model's tool input would weigh: the offline copy of the same request, as JSON,
+    with what the tool asks of each marketplace (its title and tags; product titles stay shared)."""
+    listing = offline.write(request).listing.model_dump(exclude_defaults=True)
+    for own in listing.get("marketplaces", {}).values():
+        own.pop("product_titles", None)
+    return round(len(json.dumps(listing, ensure_ascii=False)) / CHARS_PER_TOKEN)

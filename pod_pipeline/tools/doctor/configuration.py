@@ -114,11 +114,11 @@ def check_storefront(ctx: DoctorContext) -> Finding:
             quiet.append(where)
             continue
         values = {role: ctx.env.get(name, "") for role, name in store.credentials.items()}
-        unset += [f"{where}: {store.credentials[role]}" for role, value in values.items() if not value]
+        unset += [f"{where}: {store.credentials[role]} not set" for role, value in values.items() if not value]
         found.append(f"{where}: prices pushed with "
                      + ", ".join(f"{store.credentials[role]} {key_hint(value)}" for role, value in values.items()))
     if unset:
-        return fail(f"not set: {'; '.join(unset)}", "set them (the stores' marketplace credentials), "
+        return fail("; ".join(unset), "set them (the stores' marketplace credentials), "
                     "for the code server and the run workers alike")
     if quiet and ctx.mode() != DEMO:
         return warn(f"{', '.join(quiet)}: retail prices are not pushed, so buyers see the template's price",

@@ -66,7 +66,7 @@ def check_gelato(ctx: DoctorContext) -> Finding:
                 return fail(f"Gelato answered {error.status}: {error}", "run the doctor again; if it persists, "
                             "check Gelato's status page")
     return ok(f"{url}: GELATO_API_KEY {key_hint(api_key)} accepted, "
-              + ", ".join(f"store {s.name} ({s.gelato_store_id})" for s in stores) + " found")
+              + ", ".join(f"store {s.gelato_store_id} ({s.name})" for s in stores) + " found")
 
 
 def check_gelato_templates(ctx: DoctorContext) -> Finding:
