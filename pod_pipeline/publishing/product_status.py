@@ -113,11 +113,6 @@ def artwork_outcome(products: Sequence[ProductRow], template_titles: dict[str, s
     naming each product that is not live."""
     titles = template_titles or {}
     several_stores = len({p.store for p in products}) > 1
-
-    def name(p: ProductRow) -> str:
-        title = titles.get(p.template_id, p.template_id)
-        return f"{title} in {p.store}" if several_stores else title
-
     # A product a rollout has not reached yet is not a failure of this artwork.
     reached = [p for p in products if not (p.status == "skipped" and is_held_back(p.reason))]
     if products and not reached:
@@ -131,5 +126,10 @@ def artwork_outcome(products: Sequence[ProductRow], template_titles: dict[str, s
     others = [p for p in products if p.status != "active"]
     if not others:
         return "published", None
-    reasons = "; ".join(f"{name(p)}: {_not_live_reason(p)}" for p in others)
+    # The same template refused for the same reason in several stores is said once, naming them.
+    stores_by_reason: dict[tuple[str, str], list[str]] = {}
+    for p in others:
+        stores_by_reason.setdefault((titles.get(p.template_id, p.template_id), _not_live_reason(p)), []).append(p.store)
+    reasons = "; ".join(f"{title} in {', '.join(stores)}: {reason}" if several_stores else f"{title}: {reason}"
+                        for (title, reason), stores in stores_by_reason.items())
     return ("partial" if live else "failed"), reasons

@@ -108,3 +108,24 @@ def test_service_role_reads_and_writes_all(api, service):
     answer = service.patch("/artwork", params={"id": f"eq.{owned['B'].artwork}"}, json={"reason": "checked"},
                            headers={"Prefer": "return=representation"})
     assert answer.status_code == 200 and answer.json()[0]["reason"] == "checked", answer.text
+
+
+def test_the_frontend_filters_by_store_and_still_sees_only_its_own(api, service, user_a):
+    """Products name their store (several stores per seller): a filter by store returns the user's
+    own products of that store, never another user's of the same store."""
+    from pod_pipeline.catalog.rows import product_id_for
+
+    _, owned = api
+    for label in ("A", "B"):
+        row = {"id": product_id_for(owned[label].artwork, "tpl", "shop"), "artwork_id": owned[label].artwork,
+               "template_id": "tpl", "user_id": owned[label].user, "store": "shop", "status": "active",
+               "title": f"Shop {label}"}
+        answer = service.post("/product", json=row)
+        assert answer.status_code == 201, answer.text
+    mine = user_a.get("/product", params={"store": "eq.shop", "select": "title,store,user_id"}).json()
+    assert mine == [{"title": "Shop A", "store": "shop", "user_id": owned["A"].user}]
+    assert [r["store"] for r in user_a.get("/product", params={"select": "store", "order": "store"}).json()] == \
+        ["main", "shop"]
+    refused = service.post("/product", json={**row, "id": product_id_for(owned["B"].artwork, "tpl", "x"),
+                                             "store": "Not A Name"})
+    assert refused.status_code == 400  # the store name check holds for every writer

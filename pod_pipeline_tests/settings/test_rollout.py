@@ -56,3 +56,20 @@ def test_the_newest_prompt_goes_to_its_share():
     share = sum(rollout_for(seller(prompt=25), a).newest_prompt for a in ARTWORKS) / len(ARTWORKS)
     assert 0.2 < share < 0.3
     assert rollout_for(seller(prompt=0), "a").rows()[0]["flag"] == NEW_PROMPT_FLAG
+
+
+def test_an_artwork_names_each_refused_template_once_with_its_stores_and_ignores_held_back_ones():
+    from pod_pipeline.catalog.rows import ProductRow
+    from pod_pipeline.publishing.product_status import artwork_outcome
+
+    def row(store, template, status, reason=None):
+        return ProductRow(id=f"{store}-{template}", artwork_id="a", template_id=template, user_id="u", store=store,
+                          status=status, reason=reason)
+
+    products = [row("etsy", "mug", "active"), row("shop", "mug", "active"),
+                row("etsy", "poster", "skipped", "too small"), row("shop", "poster", "skipped", "too small"),
+                row("etsy", "tee", "skipped", "rollout: template:tee is at 10%; this artwork's bucket is 50 (not yet)")]
+    status, reason = artwork_outcome(products, {"mug": "Mug", "poster": "Poster", "tee": "T-shirt"})
+    assert (status, reason) == ("partial", "Poster in etsy, shop: too small")
+    assert artwork_outcome(products[:2] + products[4:]) == ("published", None)
+    assert artwork_outcome(products[4:])[0] == "partial"
