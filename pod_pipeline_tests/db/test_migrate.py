@@ -153,6 +153,10 @@ def test_lookups_are_indexed(database_url):
                           ("variant_price", "user_id")]:
         assert any(t == table and c == column for t, c, _ in leading), (table, column)
     assert ("product", "gelato_product_id", True) in leading
-    assert rows(database_url, "select pg_get_indexdef(indexrelid) from pg_index where indrelid = 'public.product'::regclass "
-                              "and indisunique and indnatts = 2 and indkey[0] = (select attnum from pg_attribute where "
-                              "attrelid = 'public.product'::regclass and attname = 'artwork_id')") != []
+    # One product per artwork, template and store (several stores); it also serves lookups by artwork.
+    [[unique]] = rows(database_url, "select pg_get_indexdef(indexrelid) from pg_index where indrelid = "
+                                    "'public.product'::regclass and indisunique and indnatts = 3 and indkey[0] = "
+                                    "(select attnum from pg_attribute where attrelid = 'public.product'::regclass "
+                                    "and attname = 'artwork_id')")
+    assert unique.endswith("(artwork_id, template_id, store)")
+    assert ("product", "store", False) in leading
