@@ -38,6 +38,9 @@ class Listing(_Frozen):
     marketplaces: dict[str, MarketplaceCopy] = Field(
         default_factory=dict,
         description="A marketplace's own title and tags, keyed by marketplace; the others use the shared copy.")
+    subject_box: list[float] | None = Field(
+        default=None, description="The subject's box [x0, y0, x1, y1] in fractions, when the copywriter saw the "
+        "image (Claude): the print files' crops keep it. Checked where it is used; a bad one is ignored.")
 
     def for_marketplace(self, marketplace: str) -> "Listing":
         """The listing as one marketplace shows it."""
@@ -46,7 +49,8 @@ class Listing(_Frozen):
             return self.model_copy(update={"marketplaces": {}})
         # Without its own product titles, the shared ones (valid everywhere) keep products apart.
         return Listing(title=own.title, description_html=self.description_html, tags=own.tags,
-                       alt_text=self.alt_text, product_titles=own.product_titles or self.product_titles)
+                       alt_text=self.alt_text, product_titles=own.product_titles or self.product_titles,
+                       subject_box=self.subject_box)
 
 
 class ProductBrief(_Frozen):

@@ -282,4 +282,5 @@ def repair_listing(listing: Listing, rules: ListingRules, wanted: Sequence[str] 
         alt_text=_without_banned(listing.alt_text, ALT_TEXT_MAX, rules),
         product_titles=product_titles,
         marketplaces=marketplaces,
+        subject_box=listing.subject_box,
     )

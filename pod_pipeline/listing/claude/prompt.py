@@ -20,10 +20,10 @@ from pod_pipeline.settings.model import ListingRules
 
 # Bump whenever SYSTEM, the instruction or the tool schema changes: it is part of the cache key
 # and of every listing's provenance.
-PROMPT_VERSION = "claude-listing-1"
+PROMPT_VERSION = "claude-listing-3"  # 3: the subject's box (for the print files' crops)
 # The same prompt plus each marketplace's own title and tags (`listing/marketplaces.py`), in the
 # same request: rolled out by `copywriter.new_prompt_percent`.
-PER_MARKETPLACE_VERSION = "claude-listing-2"
+PER_MARKETPLACE_VERSION = "claude-listing-4"
 TOOL_NAME = "emit_listing"
 
 # Claude's vision guidance: beyond 1568 px on the long edge the image is downscaled server-side
@@ -62,6 +62,11 @@ LISTING_TOOL = {
                 "type": "object",
                 "description": "Optional per-product title, keyed by template id.",
                 "additionalProperties": {"type": "string"},
+            },
+            "subject_box": {
+                "type": "array", "items": {"type": "number"},
+                "description": "The main subject's bounding box [x0, y0, x1, y1] as fractions (0-1) of the image's "
+                               "width and height, from the top left: print crops keep it.",
             },
         },
         "required": ["title", "description_html", "tags", "alt_text"],
@@ -162,6 +167,8 @@ def instruction(request: CopyRequest, rules: ListingRules) -> str:
             "- description_html: a short paragraph about the artwork, then the products; "
             "only <p> <ul> <li> <strong> <em> <h3> <br>.",
             f"- alt_text: at most {ALT_TEXT_MAX} characters, describe what is visible.",
+            "- subject_box: the main subject's box [x0, y0, x1, y1], fractions of the width and height from "
+            "the top left (what a crop must never cut).",
             "- product_titles: optional, one per template id above, same title rules.",
             *_marketplace_lines(request, rules),
             f"- Never use these words anywhere (trademarks / banned): {banned}.",

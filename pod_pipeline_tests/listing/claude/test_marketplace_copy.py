@@ -83,7 +83,7 @@ def test_one_claude_request_returns_every_version(fake, client, big_preview):
     result = ClaudeCopywriter(client, MODEL, default_rules()).write(
         make_request(preview_jpeg=big_preview, marketplaces=["shopify"]))
     assert len(fake.message_requests) == 1
-    assert result.prompt_version == "claude-listing-2"
+    assert result.prompt_version == "claude-listing-4"
     assert set(result.listing.marketplaces) == {"shopify"}  # a version nobody asked for is dropped
     body = fake.message_requests[0]
     schema = body["tools"][0]["input_schema"]
@@ -106,4 +106,13 @@ def test_one_copy_requests_are_sent_as_before(fake, client, big_preview):
     fake.reply_tool(valid_listing().model_dump(exclude={"marketplaces"}))
     result = ClaudeCopywriter(client, MODEL, default_rules()).write(make_request(preview_jpeg=big_preview))
     schema = fake.message_requests[0]["tools"][0]["input_schema"]
-    assert result.prompt_version == "claude-listing-1" and "marketplaces" not in schema["properties"]
+    assert result.prompt_version == "claude-listing-3" and "marketplaces" not in schema["properties"]
+
+
+def test_the_same_request_returns_the_subjects_box_for_the_print_crops(fake, client, big_preview):
+    fake.reply_tool({**valid_listing().model_dump(exclude={"marketplaces", "subject_box"}),
+                     "subject_box": [0.1, 0.2, 0.6, 0.9]})
+    result = ClaudeCopywriter(client, MODEL, default_rules()).write(make_request(preview_jpeg=big_preview))
+    assert len(fake.message_requests) == 1 and result.listing.subject_box == [0.1, 0.2, 0.6, 0.9]
+    schema = fake.message_requests[0]["tools"][0]["input_schema"]
+    assert "subject_box" in schema["properties"] and "subject_box" not in schema["required"]
