@@ -21,3 +21,13 @@ def test_copy_cost_benchmark_counts_what_would_be_sent():
     assert two["etsy_and_shopify"]["output_tokens"] > two["one_marketplace"]["output_tokens"] > 50
     assert two["etsy_and_shopify"]["input_tokens"] > two["one_marketplace"]["input_tokens"]
     assert 1.0 < two["cost_ratio"] <= 1.3
+
+
+def test_print_files_benchmark_measures_both_sides_in_fresh_processes():
+    from pod_pipeline.tools.benchmarks.print_files import measure_print_files
+
+    report = measure_print_files(size=2000)
+    assert report["print_files"] == 8  # the bundled templates' distinct print areas
+    assert report["floor_seconds"] > 0 and report["pipeline_seconds"] > 0
+    assert report["decoded_mib"] == round(2000 * 2000 * 4 / 2**20, 1)
+    assert 0 < report["pipeline_peak_above_decoded_mib"] < 250  # the bands: no full-size copy

@@ -56,6 +56,14 @@ def test_demo_json_reports_every_sample_in_a_final_state(tmp_path):
             assert all(Decimal(p["storefront_price"]) == Decimal(p["price"]) for p in product["prices"]), product["prices"]
             currency = {"demo-etsy": "USD", "demo-shopify": "GBP"}[product["store_id"]]
             assert {p["currency"] for p in product["prices"]} == {currency}
+            # Issue 17, item 6: a print file per placeholder, in the bucket, shaped like its area.
+            assert product["print_files"], product
+            for placed in product["print_files"]:
+                assert (tmp_path / "demo" / "bucket" / placed["file"]).is_file()
+                bleed = placed["bleed_mm"]
+                want = (placed["width_mm"] + 2 * bleed) / (placed["height_mm"] + 2 * bleed)
+                assert abs(placed["width_px"] / placed["height_px"] - want) <= 0.005 * want, placed
+                assert 0 < placed["effective_dpi"] <= 300.05
         # Issue 16, items 1, 2 and 5: a product per store and template, each store with its own copy.
         by_store = {}
         for product in live:

@@ -29,17 +29,23 @@ CLOCK_SKEW = timedelta(minutes=2)
 
 def create_body(template: Template, *, title: str, description: str, tags: list[str], file_url: str,
                 fit_method: str, placeholders: list[str] | None, product_type: str | None,
-                visible: bool) -> CreateFromTemplate:
+                visible: bool, files: dict[tuple[str, str], str] | None = None) -> CreateFromTemplate:
     """Every template variant is listed with the artwork: Gelato would create any variant left
-    out anyway, with the template's own art."""
+    out anyway, with the template's own art. `files`: each placeholder's own print file by
+    (template variant id, placeholder name), already cropped to its aspect, so Gelato's `slice`
+    has nothing left to cut (bar the bleed); a placeholder without one gets `file_url`."""
+    files = files or {}
     return CreateFromTemplate(
         templateId=template.id, title=title, description=description, tags=tags,
         isVisibleInTheOnlineStore=visible, productType=product_type or template.product_type,
         variants=[
             VariantFiles(
                 templateVariantId=variant.id,
-                imagePlaceholders=[PlaceholderFile(name=p.name, fileUrl=file_url, fitMethod=fit_method)
-                                   for p in placeholders_to_fill(variant, placeholders)],
+                imagePlaceholders=[
+                    PlaceholderFile(name=p.name, fileUrl=files[variant.id, p.name], fitMethod="slice")
+                    if (variant.id, p.name) in files else PlaceholderFile(name=p.name, fileUrl=file_url,
+                                                                          fitMethod=fit_method)
+                    for p in placeholders_to_fill(variant, placeholders)],
             )
             for variant in template.variants
         ],

@@ -191,6 +191,17 @@ def build_parser() -> argparse.ArgumentParser:
                          help="postgres: a throw-away database on the local server (migrated); sqlite: a file.")
     reprice.add_argument("--json", action="store_true", help="Print the figures as JSON.")
     reprice.set_defaults(func=commands.bench_reprice)
+    print_files = benches.add_parser(
+        "print-files", help="Print files for a 10,000² px artwork on the bundled templates vs a Pillow-only floor.",
+        description="Time and peak memory (each side in a fresh process) of the print files for one big artwork: "
+        "the pipeline's (focal estimate, crops, stripes, bleed, encodes, contact sheet) beside a floor (decode "
+        "once, the same resizes and encodes with Pillow directly). Goals: within 1.3x the floor; peak within the "
+        "decoded image + 250 MB. Exit 1 when a goal is missed.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    print_files.add_argument("--size", type=int, default=10_000, help="Artwork width and height in pixels.")
+    print_files.add_argument("--runs", type=int, default=1, help="Runs per side; the fastest counts.")
+    print_files.add_argument("--json", action="store_true", help="Print the figures as JSON.")
+    print_files.set_defaults(func=commands.bench_print_files)
     storefront = benches.add_parser(
         "storefront", help="Price pushes to the Shopify and Etsy stand-ins under throttling vs none (the floor).",
         description="Seed N live products × V variants, push every price as storefront_prices does, re-price 10% "

@@ -285,6 +285,16 @@ def bench_reprice(args: argparse.Namespace) -> int:
     return 0
 
 
+def bench_print_files(args: argparse.Namespace) -> int:
+    from pod_pipeline.tools.benchmarks.print_files import measure_print_files
+
+    report = measure_print_files(args.size, args.runs)
+    print(json.dumps(report, indent=2) if args.json else "\n".join(f"{k}: {v}" for k, v in report.items()))
+    goals = report["goals"]
+    return 0 if (report["ratio"] <= goals["ratio_at_most"]
+                 and report["pipeline_peak_above_decoded_mib"] <= goals["peak_above_decoded_at_most_mib"]) else 1
+
+
 def bench_storefront(args: argparse.Namespace) -> int:
     from pod_pipeline.tools.benchmarks.storefront import measure_storefront
 

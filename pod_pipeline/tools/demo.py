@@ -122,11 +122,13 @@ def artwork_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.is_file() and not p.name.startswith("."))
 
 
-def iter_results(catalog, paths: list[str], stores=(), marketplaces: StandinMarketplaces | None = None
-                 ) -> Iterator[dict]:
+def iter_results(catalog, paths: list[str], stores=(), marketplaces: StandinMarketplaces | None = None,
+                 print_files: dict[str, list] | None = None) -> Iterator[dict]:
     """Each artwork as the demo reports it; with the stores and their marketplace stand-ins, each
-    product's variants with the catalog's price and the price the storefront shows."""
+    product's variants with the catalog's price and the price the storefront shows; with the
+    `print_files` asset's values, each product's print file per placeholder."""
     by_name = {s.name: s for s in stores}
+    print_files = print_files or {}
     from pod_pipeline.storage.base import artwork_id_for
 
     for path in paths:
@@ -152,11 +154,54 @@ def iter_results(catalog, paths: list[str], stores=(), marketplaces: StandinMark
                     "variants": len(variants),
                     "prices": [_price(p, v, pushed.get((p.id, v.template_variant_id)), by_name.get(p.store),
                                       marketplaces) for v in variants],
+                    "print_files": _print_files(print_files.get(artwork.id, []), p.template_id)
+                    if p.gelato_product_id else [],
                     "reason": p.reason,
                 }
                 for p in products for variants in [catalog.variants_for(p.id)]
             ],
         }
+
+
+def _print_files(placed: list, template_id: str) -> list[dict]:
+    """The product's files, one row per placeholder name and print area (variants of one size share one)."""
+    rows = {}
+    for f in placed:
+        for used_template, _, placeholder, print_area in f.uses:
+            if used_template == template_id:
+                rows[(placeholder, print_area, f.path)] = {
+                    "placeholder": placeholder, "print_area": print_area, "width_mm": f.width_mm,
+                    "height_mm": f.height_mm, "bleed_mm": f.bleed_mm, "file": f.path, "width_px": f.width_px,
+                    "height_px": f.height_px, "effective_dpi": f.effective_dpi}
+    return list(rows.values())
+
+
+def load_print_files(instance, artwork_ids: list[str]) -> dict[str, list]:
+    """The `print_files` asset's value of each artwork that has one (through the runs' IO manager;
+    a batch records a materialization for its stopped artworks too, which stored nothing)."""
+    import logging
+    import warnings
+
+    from dagster import AssetKey
+
+    found, dagster_log = {}, logging.getLogger("dagster")
+    level = dagster_log.level
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Dagster's beta notices (on import): the console stays the demo's
+        dagster_log.setLevel(logging.WARNING)
+        try:
+            from pod_pipeline.definitions import build_definitions
+
+            defs = build_definitions(os.environ)
+            for artwork_id in artwork_ids:
+                try:
+                    found[artwork_id] = defs.load_asset_value(AssetKey("print_files"), partition_key=artwork_id,
+                                                              instance=instance)
+                except FileNotFoundError:
+                    continue  # stopped before its print files
+        finally:
+            dagster_log.setLevel(level)
+    return found
 
 
 def _price(product, variant, pushed, store, marketplaces) -> dict:
@@ -246,6 +291,7 @@ def run_demo(artworks_dir: Path | None, home: Path, publish_delay: float = 1.0,
             launch_job("refresh_funnel", services_env)
             wait_for(lambda: not active_runs(instance), process, env.log_path, 120, "the funnel's run")
             env.runs, env.ticks = instance.get_runs_count(), sensor_ticks(instance)
+            placed = load_print_files(instance, [r["artwork_id"] for r in iter_results(catalog, paths)])
         env.gelato_calls = sandbox.call_counts()
         env.storefront_calls = {"shopify": marketplaces.shopify.requests, "etsy": marketplaces.etsy.requests}
-    return list(iter_results(catalog, paths, stores, marketplaces)), env
+    return list(iter_results(catalog, paths, stores, marketplaces, placed)), env

@@ -6,7 +6,7 @@ import yaml
 
 from pod_pipeline.gelato.models import Template
 from pod_pipeline.settings.loading import DEFAULT_SETTINGS_PATH
-from pod_pipeline.tools.sandbox.seed import CATALOG_PATH, load_catalog
+from pod_pipeline.tools.sandbox.seed import load_catalog
 from pod_pipeline_tests.sandbox.support import MUG, POSTER, STORE_ID, TSHIRT
 
 SETTINGS = DEFAULT_SETTINGS_PATH

@@ -4,7 +4,7 @@ the status sensor that follows the products."""
 
 from dagster import Definitions, load_assets_from_modules
 
-from pod_pipeline.defs.publishing import artworks, listing, prices, published_products, variants
+from pod_pipeline.defs.publishing import artworks, listing, prices, print_files, published_products, variants
 from pod_pipeline.defs.publishing.jobs import publish_artwork_job
 from pod_pipeline.defs.publishing.status_sensor import product_status_sensor
 from pod_pipeline.defs.publishing.stopped_sensor import stopped_artwork_sensor
@@ -12,5 +12,5 @@ from pod_pipeline.defs.publishing.upload_sensor import upload_sensor
 
 
 def build(mode: str) -> Definitions:
-    return Definitions(assets=load_assets_from_modules([artworks, variants, listing, prices, published_products]),
+    return Definitions(assets=load_assets_from_modules([artworks, variants, print_files, listing, prices, published_products]),
                        jobs=[publish_artwork_job(mode)], sensors=[upload_sensor(mode), stopped_artwork_sensor(mode), product_status_sensor(mode)])

@@ -8,7 +8,8 @@ from pod_pipeline.defs.publishing.hooks import record_artwork_failure
 from pod_pipeline.defs.runs import pipeline_job
 
 PUBLISH_ARTWORK = "publish_artwork"
-PER_ARTWORK_ASSETS = AssetSelection.assets("artworks", "variants", "listing", "prices", "published_products")
+PER_ARTWORK_ASSETS = AssetSelection.assets("artworks", "variants", "listing", "print_files", "prices",
+                                           "published_products")
 
 # `prices` allows 10,000 artworks per run (re-pricing) and the other per-artwork assets a batch
 # (MAX_BATCH_SIZE); the upload sensor sizes this job's range runs itself, so Dagster's "varying

@@ -54,6 +54,12 @@ def variant_rows(product_id: str, template_variants: pd.DataFrame, prices: pd.Da
     return rows
 
 
+def placeholder_urls(placed, bucket) -> dict[tuple[str, str], str]:
+    """Each placeholder's own print file URL, by (template variant id, placeholder name)."""
+    return {(variant_id, placeholder): bucket.print_file_url(f.path)
+            for f in placed for _, variant_id, placeholder, _ in f.uses}
+
+
 class CreatesPending(Exception):
     """Why a publishing step retries (and, if its retries run out, the reason the hook records)."""
 
@@ -78,7 +84,8 @@ def refused_earlier(context: AssetExecutionContext, existing: ProductRow | None)
 
 
 def publish_one(context: AssetExecutionContext, client, db, seller: SellerSettings, templates: dict[str, Template],
-                artwork: Artwork, variants: pd.DataFrame, listing: Listing, file_url: str) -> tuple[pd.DataFrame, dict]:
+                artwork: Artwork, variants: pd.DataFrame, listing: Listing, file_url: str,
+                files: dict[tuple[str, str], str] | None = None) -> tuple[pd.DataFrame, dict]:
     """One artwork's products, one per store × template it is rolled out to: created (or
     adopted) and recorded, then handed to the status sensor."""
     prices = db.current_prices([artwork.artwork_id])  # what `prices` stored for this artwork
@@ -136,7 +143,7 @@ def publish_one(context: AssetExecutionContext, client, db, seller: SellerSettin
         body = create_body(template, title=title, description=copy.description_html, tags=copy.tags,
                            file_url=file_url, fit_method=seller.print_rules_for(choice.id).fit_method,
                            placeholders=choice.placeholders, product_type=choice.product_type,
-                           visible=seller.visible_in_store if store.visible is None else store.visible)
+                           visible=seller.visible_in_store if store.visible is None else store.visible, files=files)
         with log_context(template_id=choice.id, product_id=product_id, store=store.name):
             try:
                 product = ensure_created(client, db, store.gelato_store_id, row, body,
@@ -189,17 +196,20 @@ def publish_one(context: AssetExecutionContext, client, db, seller: SellerSettin
 
 @asset(partitions_def=artworks_partitions, group_name="publishing", kinds={"gelato"}, pool=GELATO_POOL,
        retry_policy=gelato_retry, code_version="3", deps=["prices"],
-       ins={name: AssetIn(metadata={"allow_missing_partitions": True}) for name in ("artworks", "variants", "listing")},
+       ins={name: AssetIn(metadata={"allow_missing_partitions": True})
+            for name in ("artworks", "variants", "listing", "print_files")},
        backfill_policy=BackfillPolicy.multi_run(max_partitions_per_run=MAX_BATCH_SIZE),
        check_specs=[PRODUCTS_CHECK])
-def published_products(context: AssetExecutionContext, artworks, variants, listing,
+def published_products(context: AssetExecutionContext, artworks, variants, listing, print_files,
                        templates: dict[str, Template], gelato: GelatoResource,
                        storage: StorageResource, catalog: CatalogResource, settings: SettingsResource):
-    """The artwork's products in the seller's Gelato-connected store, one per printable template.
+    """The artwork's products in the seller's Gelato-connected stores, one per store × printable
+    template the artwork is rolled out to.
 
     Each is created from its template exactly once: the intent is recorded before the call, and
     an interrupted create is reconciled against the store, never blindly re-sent. Every template
-    variant is listed, with the artwork on its print areas. The run then hands over: the
+    variant is listed, each placeholder with the print file `print_files` made for its size; the
+    copy is the store's marketplace's. The run then hands over: the
     `product_status_sensor` follows each product through created → publishing → active (with
     the marketplace listing id) or publishing_error, and records each transition on this
     partition as an observation. A product Gelato deleted, or whose template changed, is
@@ -208,8 +218,10 @@ def published_products(context: AssetExecutionContext, artworks, variants, listi
     looked at again when the step retries, after the others are done."""
     seller, db, bucket = settings.load(), catalog.open(), storage.open()
     uploads, fits, listings = by_artwork(context, artworks), by_artwork(context, variants), by_artwork(context, listing)
+    files = by_artwork(context, print_files)
     batch = ArtworkBatch(context, "published_products")
-    batch.skipped_upstream(listings)
+    batch.skipped_upstream({key: value for key, value in listings.items() if key in files})
+    listings = {key: value for key, value in listings.items() if key in files}
     waiting: dict[str, float] = {}  # artwork → seconds until its create may be looked at again
     started = time.monotonic()
 
@@ -218,7 +230,8 @@ def published_products(context: AssetExecutionContext, artworks, variants, listi
             def work():
                 try:
                     frame, figures = publish_one(context, client, db, seller, templates, uploads[key], fits[key],
-                                                 listings[key], bucket.print_file_url(uploads[key].print_path))
+                                                 listings[key], bucket.print_file_url(uploads[key].print_path),
+                                                 placeholder_urls(files.get(key, []), bucket))
                 except RetryLater as later:
                     waiting[key] = later.seconds
                     return None

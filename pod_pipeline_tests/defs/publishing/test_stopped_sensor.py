@@ -15,7 +15,7 @@ from pod_pipeline.tools.sensor_driver import SensorDriver
 from pod_pipeline_tests.conftest import poster_only_settings
 from pod_pipeline_tests.test_pipeline_flow import gradient_jpeg
 
-ASSETS = ("artworks", "variants", "listing", "prices", "published_products")
+ASSETS = ("artworks", "variants", "listing", "print_files", "prices", "published_products")
 
 
 def statuses(instance, artwork_id: str) -> dict[str, AssetPartitionStatus | None]:
