@@ -70,6 +70,11 @@ def test_stopped_artworks_of_a_batch_end_as_failed_partitions(pipeline_env, tmp_
         assert statuses(instance, ids["dunes"]) == dict.fromkeys(ASSETS, materialized)
         reruns = instance.get_runs(RunsFilter(tags={STOPPED_IN_TAG: batch.run_id}))
         assert len(reruns) == 2 and all(r.status == DagsterRunStatus.FAILURE for r in reruns)
+        # Stopped artworks prepared no print files, in the batch or in their reruns (issue 17).
+        derived = folder / "_pipeline"
+        area_files = "print-*mm-*"  # `print-<area>-<hash>`; `print-<hash>` is the upload, normalised
+        assert list(derived.glob(f"{ids['dunes']}/{area_files}"))
+        assert not [*derived.glob(f"{ids['notes']}/{area_files}"), *derived.glob(f"{ids['thumbnail']}/{area_files}")]
 
 
 def test_a_batch_that_stopped_nothing_asks_for_nothing(pipeline_env, tmp_path):
