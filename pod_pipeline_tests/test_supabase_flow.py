@@ -83,9 +83,13 @@ def test_uploads_to_the_bucket_become_live_products_in_the_supabase_catalog(supa
         mislabelled = catalog.get_artwork(artwork_id_for(f"{ARTIST}/sea.png"))
         assert mislabelled.status == "published", mislabelled.reason
         # What Gelato was given is served as what it is (a JPEG), whatever the client sent.
-        print_types = standin_sql(supabase_database, "select metadata->>'mimetype' from storage.objects "
+        print_types = standin_sql(supabase_database, "select name, metadata->>'mimetype' from storage.objects "
                                                      "where name like %s", (f"{ARTIST}/_pipeline/%/print-%",))
-        assert sorted(print_types) == [("image/jpeg",), ("image/jpeg",)]
+        normalised = [kind for name, kind in print_types if "mm-" not in name]
+        assert normalised == ["image/jpeg", "image/jpeg"]
+        # ... and each print area's file (issue 17) is a PNG, served as one.
+        per_area = [kind for name, kind in print_types if "mm-" in name]
+        assert per_area and set(per_area) == {"image/png"}
         notes = catalog.get_artwork(artwork_id_for(f"{ARTIST}/notes.png"))
         assert notes.status == "rejected" and "not an image" in notes.reason
 

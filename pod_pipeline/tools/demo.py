@@ -179,28 +179,26 @@ def _print_files(placed: list, template_id: str) -> list[dict]:
 def load_print_files(instance, artwork_ids: list[str]) -> dict[str, list]:
     """The `print_files` asset's value of each artwork that has one (through the runs' IO manager;
     a batch records a materialization for its stopped artworks too, which stored nothing)."""
-    import logging
+    import contextlib
+    import io
     import warnings
 
     from dagster import AssetKey
 
-    found, dagster_log = {}, logging.getLogger("dagster")
-    level = dagster_log.level
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # Dagster's beta notices (on import): the console stays the demo's
-        dagster_log.setLevel(logging.WARNING)
-        try:
-            from pod_pipeline.definitions import build_definitions
+    found = {}
+    # The console stays the demo's: Dagster's beta notices (on import), and the DEBUG lines of the
+    # console logger `load_asset_value` builds for itself on the current stderr.
+    with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
+        warnings.simplefilter("ignore")
+        from pod_pipeline.definitions import build_definitions
 
-            defs = build_definitions(os.environ)
-            for artwork_id in artwork_ids:
-                try:
-                    found[artwork_id] = defs.load_asset_value(AssetKey("print_files"), partition_key=artwork_id,
-                                                              instance=instance)
-                except FileNotFoundError:
-                    continue  # stopped before its print files
-        finally:
-            dagster_log.setLevel(level)
+        defs = build_definitions(os.environ)
+        for artwork_id in artwork_ids:
+            try:
+                found[artwork_id] = defs.load_asset_value(AssetKey("print_files"), partition_key=artwork_id,
+                                                          instance=instance)
+            except FileNotFoundError:
+                continue  # stopped before its print files
     return found
 
 
