@@ -43,6 +43,7 @@ SHIPPED_PATTERNS = {
     "pod_pipeline/settings/*.yaml": "settings",
     "pod_pipeline/tools/sandbox/*.yaml": "sandbox_catalog",
     "supabase/*.toml": "toml",
+    ".github/workflows/*.yml": "github_workflow",  # test_ci_files.py
 }
 # Every file in these places, or with these names anywhere outside the virtualenv and the Git
 # folder, counts as a shipped config file and needs a kind above.

@@ -43,7 +43,7 @@ INSTANCE_FILES = {"dagster.yaml": None, POSTGRES_INSTANCE: None, "deploy/docker/
                   "deploy/celery/dagster.yaml": CeleryRunLauncher}
 # Kinds of file and the test(s) below that validate them.
 VALIDATED_KINDS = {"instance", "workspace", "pyproject", "constraints", "env_example", "compose", "dockerfile",
-                   "celery_worker", "helm_values", "settings", "sandbox_catalog", "toml"}
+                   "celery_worker", "helm_values", "settings", "sandbox_catalog", "toml", "github_workflow"}
 # What run containers are not given, and why (everything else the code reads, they are).
 NOT_FOR_RUNS = {
     "POD_SANDBOX_URL": "demo only", "POD_BUCKET_DIR": "local bucket (demo)", "POD_BUCKET_URL": "local bucket (demo)",
@@ -53,6 +53,8 @@ NOT_FOR_RUNS = {
     "POD_SHOPIFY_URL": "demo only (the Shopify stand-in)", "POD_ETSY_URL": "demo only (the Etsy stand-in)",
     "POD_DEMO_ETSY_KEY": "set by the demo", "POD_DEMO_ETSY_TOKEN": "set by the demo",
     "POD_DEMO_SHOPIFY_TOKEN": "set by the demo", "POD_DEMO_SHOPIFY_SHOP": "set by the demo",
+    "DAGSTER_CELERY_BROKER_URL": "the Celery option's daemon and workers (deploy/celery), not Docker's runs",
+    "DAGSTER_CELERY_BACKEND_URL": "the Celery option's daemon and workers (deploy/celery), not Docker's runs",
 }
 PARITY_SECTIONS = ("concurrency", "run_monitoring", "run_retries", "retention")
 

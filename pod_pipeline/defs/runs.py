@@ -37,6 +37,9 @@ def pipeline_job(name: str, selection: AssetSelection, mode: str, description: s
 # Run tags the upload sensor sets; `artworks` falls back to the catalog when re-run from the UI.
 UPLOAD_PATH_TAG = "pod/upload_path"
 UPLOAD_VERSION_TAG = "pod/upload_version"
+# One run at a time per value (dagster.yaml's tag_concurrency_limits): a batch's value, which a
+# re-upload of one of its artworks takes too while the batch is queued or running.
+ARTWORK_LOCK_TAG = "pod/artwork_lock"
 GELATO_POOL = "gelato_api"
 ANTHROPIC_POOL = "anthropic_api"  # the copywriter's Claude calls (the offline copywriter makes none)
 STOREFRONT_POOL = "storefront_api"  # price pushes to Shopify / Etsy

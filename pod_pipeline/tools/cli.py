@@ -113,6 +113,24 @@ def build_parser() -> argparse.ArgumentParser:
                           help="Share of calls (0-1) with this fault; default: the soak's own rate.")
     soak.set_defaults(func=commands.soak)
 
+    celery = subcommands.add_parser(
+        "soak-celery", help="Publish N artworks on Celery workers and the Dagster daemon, killing run workers.",
+        description="The deployment's Celery option for real (deploy/celery: Postgres instance, Celery run launcher, "
+        "run monitoring and retries): RabbitMQ on 127.0.0.1:5672 and PostgreSQL on 127.0.0.1:5432, `dagster-celery "
+        "worker` processes and the `dagster-daemon`, the Gelato sandbox. K publishing runs are SIGKILLed among "
+        "their creates; the daemon must retry them. Exit status 1 unless every artwork is final, every killed run "
+        "was failed by run monitoring and retried, and the store has 0 duplicates and 0 drift.")
+    celery.add_argument("--artworks", type=int, default=12, help="How many artworks to publish.")
+    celery.add_argument("--workers", type=int, default=2, help="Celery worker processes to start.")
+    celery.add_argument("--processes", type=int, default=2, help="Pool processes per worker (runs at once).")
+    celery.add_argument("--kills", type=int, default=2, help="Publishing runs to SIGKILL mid-create.")
+    celery.add_argument("--batch-size", type=int, default=3, help="New artworks per publishing run.")
+    celery.add_argument("--max-concurrent-runs", type=int, default=3, help="The run queue's limit.")
+    celery.add_argument("--json", action="store_true", help="Print the report as JSON.")
+    celery.add_argument("--home", help="Keep the run here (default: a temporary folder).")
+    celery.add_argument("--timeout", type=float, default=900.0, help="Give up after this many seconds.")
+    celery.set_defaults(func=commands.soak_celery)
+
     settings = subcommands.add_parser("validate-settings", help="Check a settings file and name any bad field.",
                                    description="Validate the seller settings YAML (default: POD_SETTINGS or bundled).")
     settings.add_argument("path", nargs="?", help="The settings YAML (default: POD_SETTINGS, else the bundled one).")

@@ -130,6 +130,25 @@ def soak(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def soak_celery(args: argparse.Namespace) -> int:
+    from pod_pipeline.tools.benchmarks.celery_soak import run_celery_soak, soak_passed
+
+    result = run_celery_soak(args.artworks, args.workers, args.processes, args.kills, args.max_concurrent_runs,
+                             args.batch_size, args.timeout, Path(args.home) if args.home else None)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(f"{result['artworks']} artworks on {result['workers']} Celery workers × {result['processes_per_worker']} "
+              f"processes in {result['seconds']} s: {result['published']} published, {len(result['failed'])} failed, "
+              f"{len(result['not_final'])} not final; {result['publishing_runs']} publishing runs, at most "
+              f"{result['most_runs_at_once']} at once (limit {result['max_concurrent_runs']})")
+        print(f"{result['kills']} run workers killed: {result['killed_runs_failed_by_monitoring']} failed by run "
+              f"monitoring, {result['killed_runs_retried']} retried by the daemon, {result['retries_succeeded']} "
+              "retries succeeded")
+        print(f"duplicates in the store: {result['duplicates']}; catalog/store drift: {result['drift']}")
+    return 0 if soak_passed(result) else 1
+
+
 def webhooks(args: argparse.Namespace) -> int:
     import uvicorn
 

@@ -154,3 +154,16 @@ def daemon(env: Mapping[str, str], log_path: Path) -> Iterator[subprocess.Popen]
                "--code-server-log-level", "warning"]
     with _service(command, env, log_path) as process:
         yield process
+
+
+@contextmanager
+def celery_worker(env: Mapping[str, str], worker_yaml: Path, queue: str, name: str,
+                  log_path: Path) -> Iterator[subprocess.Popen]:
+    """`dagster-celery worker start` on `queue`, as deploy/celery documents it: a long-lived
+    worker whose pool processes execute the runs the Celery run launcher queues. It opens the
+    instance of `env`'s DAGSTER_HOME and runs `celery` from beside this Python."""
+    command = [_executable("dagster-celery"), "worker", "start", "-A", "dagster_celery.app", "-y", str(worker_yaml),
+               "-q", queue, "-n", f"{name}@%h", "-l", "WARNING"]
+    path = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", os.environ.get("PATH", ""))])
+    with _service(command, {**env, "PATH": path}, log_path) as process:
+        yield process

@@ -22,6 +22,12 @@ concurrency:
         value:
           applyLimitPerUniqueValue: true
         limit: 1
+      # ... nor a batch and a re-upload of one of its artworks: the upload sensor gives the
+      # re-upload's run the batch's lock (a range run has no `dagster/partition` tag).
+      - key: pod/artwork_lock
+        value:
+          applyLimitPerUniqueValue: true
+        limit: 1
 run_coordinator:
   module: dagster._core.run_coordinator
   class: QueuedRunCoordinator

@@ -4,7 +4,9 @@ A burst of new uploads becomes *batches*: one range run per `batch_size` new par
 were added together, so they are contiguous in insertion order), because a run costs about a
 second of Dagster overhead before any work. Inside a batch each artwork is isolated (`batch.py`).
 A new version of an artwork already known (a re-upload) gets a run of its own, as does a
-lone new upload.
+lone new upload. The run queue never runs two runs on one artwork at once: single runs by their
+`dagster/partition` tag, and a re-upload of an artwork whose batch is still queued or running by
+the batch's `pod/artwork_lock` value, which it takes too (a range run has no partition tag).
 """
 
 import functools
@@ -14,8 +16,10 @@ from dataclasses import replace
 
 from dagster import (
     AssetKey,
+    DagsterRunStatus,
     DefaultSensorStatus,
     RunRequest,
+    RunsFilter,
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
@@ -25,7 +29,7 @@ from dagster import (
 from pod_pipeline.defs.dagster_private import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from pod_pipeline.defs.gelato_cache.jobs import REFRESH_GELATO_CACHE, refresh_gelato_cache_job
 from pod_pipeline.defs.publishing.jobs import PUBLISH_ARTWORK, publish_artwork_job
-from pod_pipeline.defs.runs import UPLOAD_PATH_TAG, UPLOAD_VERSION_TAG, artworks_partitions, sensor_interval_seconds
+from pod_pipeline.defs.runs import ARTWORK_LOCK_TAG, UPLOAD_PATH_TAG, UPLOAD_VERSION_TAG, artworks_partitions, sensor_interval_seconds
 from pod_pipeline.storage.base import Upload, printable
 from pod_pipeline.observability import report_errors, with_run_logger
 from pod_pipeline.defs.resources import CatalogResource, StorageResource, UploadBatchingResource
@@ -34,13 +38,32 @@ BATCH_TAG = "pod/batch_size"
 CACHE_ASSETS = (AssetKey("templates"), AssetKey("base_costs"))
 
 
-def single_run(upload: Upload) -> RunRequest:
+IN_FLIGHT = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING,
+             DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]
+
+
+def single_run(upload: Upload, lock: str | None = None) -> RunRequest:
+    """`lock`: the value of a batch holding this artwork, which the queue makes this run wait for."""
     return RunRequest(
         run_key=upload.run_key,  # same upload version seen twice → one run
         job_name=PUBLISH_ARTWORK,
         partition_key=upload.artwork_id,
-        tags={UPLOAD_PATH_TAG: upload.path, UPLOAD_VERSION_TAG: upload.version},
+        tags={UPLOAD_PATH_TAG: upload.path, UPLOAD_VERSION_TAG: upload.version,
+              **({ARTWORK_LOCK_TAG: lock} if lock else {})},
     )
+
+
+def batch_paths(request_or_run) -> dict[str, str]:
+    """A batch's artworks (id → upload path), from its run config."""
+    config = request_or_run.run_config or {}
+    return dict(config.get("ops", {}).get("artworks", {}).get("config", {}).get("paths", {}))
+
+
+def batches_in_flight(instance) -> dict[str, str]:
+    """Artwork → lock value of the batch runs queued or running now."""
+    runs = instance.get_runs(RunsFilter(job_name=PUBLISH_ARTWORK, statuses=IN_FLIGHT))
+    return {artwork: run.tags[ARTWORK_LOCK_TAG] for run in runs if ARTWORK_LOCK_TAG in run.tags
+            for artwork in batch_paths(run)}
 
 
 def batch_run(uploads: list[Upload]) -> RunRequest:
@@ -55,13 +78,16 @@ def batch_run(uploads: list[Upload]) -> RunRequest:
         job_name=PUBLISH_ARTWORK,
         run_config=with_run_logger({"ops": {"artworks": {"config": {"paths": {u.artwork_id: u.path for u in uploads}}}}}),
         tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last,
-              BATCH_TAG: str(len(uploads))},
+              BATCH_TAG: str(len(uploads)), ARTWORK_LOCK_TAG: f"batch-{versions}"},
     )
 
 
-def plan_runs(uploads: list[Upload], new_keys: list[str], size: int) -> list[RunRequest]:
+def plan_runs(uploads: list[Upload], new_keys: list[str], size: int,
+              locked: dict[str, str] | None = None) -> list[RunRequest]:
     """Batches of the uploads that start new partitions (in the order they are added), and a run
-    of its own for each new version of a known artwork."""
+    of its own for each new version of a known artwork. `locked`: artwork → lock value of the
+    batches in flight; a new version of one of their artworks (or of this tick's batches) waits
+    for its batch in the queue."""
     fresh = set(new_keys)
     first_seen = {}
     for upload in uploads:
@@ -69,8 +95,11 @@ def plan_runs(uploads: list[Upload], new_keys: list[str], size: int) -> list[Run
             first_seen.setdefault(upload.artwork_id, upload)
     in_order = [first_seen[key] for key in new_keys]
     runs = [batch_run(in_order[i:i + size]) for i in range(0, len(in_order), size)]
+    locked = dict(locked or {})
+    for run in runs:
+        locked.update(dict.fromkeys(batch_paths(run), run.tags.get(ARTWORK_LOCK_TAG)))
     batched = {id(u) for u in in_order}
-    runs += [single_run(upload) for upload in uploads if id(upload) not in batched]
+    runs += [single_run(upload, locked.get(upload.artwork_id)) for upload in uploads if id(upload) not in batched]
     return runs
 
 
@@ -136,7 +165,9 @@ def find_uploads(context: SensorEvaluationContext, storage: StorageResource, cat
         # version published in a batch has no run key of its own to deduplicate a re-delivery on.
         uploads = [u for u in uploads if u.artwork_id in fresh
                    or getattr(db.get_artwork(u.artwork_id), "version", None) != u.version]
-        runs = plan_runs(uploads, new_keys, batching.batch_size)
+        again = [u.artwork_id for u in uploads if u.artwork_id not in fresh]
+        runs = plan_runs(uploads, new_keys, batching.batch_size,
+                         batches_in_flight(context.instance) if again else None)
         context.log.info(f"{len(uploads)} new upload versions, {len(new_keys)} new artworks, {len(runs)} runs")
         return SensorResult(
             run_requests=runs,

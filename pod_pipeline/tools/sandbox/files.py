@@ -7,8 +7,12 @@ from __future__ import annotations
 import asyncio
 import io
 
+import logging
+
 import httpx
 from PIL import Image
+
+log = logging.getLogger(__name__)
 
 DOWNLOAD_FAILED = "file_download_failed"
 INVALID_FORMAT = "invalid_file_format"
@@ -38,6 +42,7 @@ async def check_file(client: httpx.AsyncClient, url: str, timeout: float, max_by
     try:
         async with client.stream("GET", url, timeout=timeout) as response:
             if not response.is_success:
+                log.warning("file download failed: GET %s answered %s", url, response.status_code)
                 return DOWNLOAD_FAILED
             chunks, size = [], 0
             async for chunk in response.aiter_bytes():
@@ -45,8 +50,10 @@ async def check_file(client: httpx.AsyncClient, url: str, timeout: float, max_by
                 if size > max_bytes:
                     return TOO_LARGE
                 chunks.append(chunk)
-    except (httpx.HTTPError, httpx.InvalidURL, ValueError):
-        # A URL httpx cannot even parse fails like any other download would.
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError) as failure:
+        # A URL httpx cannot even parse fails like any other download would. Gelato names no
+        # cause; the sandbox's log does, for whoever runs it.
+        log.warning("file download failed: GET %s: %r", url[:300], failure)
         return DOWNLOAD_FAILED
     data = b"".join(chunks)
     kind = sniff(data)

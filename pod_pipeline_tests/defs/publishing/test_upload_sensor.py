@@ -101,3 +101,52 @@ def test_work_per_tick_is_bounded(instance, tmp_path):
         seen += list(paths)
         cursor = result.cursor
     assert len(set(seen)) == 5
+
+
+def test_a_reupload_waits_for_the_batch_that_holds_its_artwork(instance, tmp_path):
+    """A range run has no `dagster/partition` tag, so that limit cannot keep a re-upload's run off
+    an artwork its batch is still working on: the re-upload takes the batch's lock instead, and
+    the queue (Dagster's own counter, with the limits of the repository's dagster.yaml) holds it."""
+    from pathlib import Path
+
+    import yaml
+    from dagster import DagsterRun, DagsterRunStatus
+    from dagster._utils.tags import TagConcurrencyLimitsCounter
+
+    from pod_pipeline.defs.runs import ARTWORK_LOCK_TAG
+
+    cache_ready(instance)
+    upload(tmp_path, "a.png")
+    upload(tmp_path, "b.png")
+    first = tick(instance, tmp_path)
+    [batch] = first.run_requests
+    lock = batch.tags[ARTWORK_LOCK_TAG]
+    instance.add_dynamic_partitions("artworks", list(first.dynamic_partitions_requests[0].partition_keys))
+    running = instance.add_run(DagsterRun(job_name="publish_artwork", run_id="batch-run", tags=batch.tags,
+                                          run_config=batch.run_config, status=DagsterRunStatus.STARTED))
+
+    upload(tmp_path, "a.png", b"png, drawn again")  # the artist replaces a.png while its batch runs
+    again = tick(instance, tmp_path, first.cursor)
+    [reupload] = again.run_requests
+    assert reupload.partition_key and reupload.tags[ARTWORK_LOCK_TAG] == lock
+
+    limits = yaml.safe_load((Path(__file__).resolve().parents[3] / "dagster.yaml").read_text())
+    counter = TagConcurrencyLimitsCounter(limits["concurrency"]["runs"]["tag_concurrency_limits"], [running])
+    queued = DagsterRun(job_name="publish_artwork", run_id="reupload-run",
+                        tags={**reupload.tags, "dagster/partition": reupload.partition_key})
+    assert counter.is_blocked(queued)
+    other = DagsterRun(job_name="publish_artwork", run_id="other", tags={ARTWORK_LOCK_TAG: "batch-other"})
+    assert not counter.is_blocked(other)  # other batches are not held up
+
+    # Once the batch has ended, a further version runs without waiting for anything.
+    instance.run_storage.handle_run_event(running.run_id, _run_success(running))
+    upload(tmp_path, "a.png", b"png, drawn a third time")
+    later = tick(instance, tmp_path, again.cursor)
+    [third] = later.run_requests
+    assert ARTWORK_LOCK_TAG not in third.tags
+
+
+def _run_success(run):
+    from dagster import DagsterEvent, DagsterEventType
+
+    return DagsterEvent(DagsterEventType.RUN_SUCCESS.value, job_name=run.job_name)
