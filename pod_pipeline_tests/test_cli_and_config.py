@@ -69,7 +69,7 @@ def test_production_mode_names_the_missing_variable():
         build_resources({"POD_MODE": "production", "GELATO_API_KEY": "k", "POD_STORAGE": "local",
                          "POD_CATALOG_URL": "sqlite:///x.db"})
     with pytest.raises(ConfigurationError, match="POD_MODE"):
-        current_mode({"POD_MODE": "staging"})
+        current_mode({"POD_MODE": "prod"})  # a typo is refused, never taken for demo
 
 
 def test_demo_mode_points_gelato_at_the_sandbox():

@@ -33,6 +33,7 @@ from pod_pipeline.settings.mode import (
     PRODUCTION_REQUIRED,
     SANDBOX_DEFAULT_KEY,
     SANDBOX_DEFAULT_URL,
+    STAGING,
     ConfigurationError,
     current_mode,
 )
@@ -202,7 +203,7 @@ def batching_resource(env: Mapping[str, str]) -> UploadBatchingResource:
 def build_resources(env: Mapping[str, str] = os.environ) -> dict:
     mode = current_mode(env)
     common = {
-        "settings": SettingsResource(path=env.get("POD_SETTINGS") or None),
+        "settings": SettingsResource(path=env.get("POD_SETTINGS") or None, staged=mode.name == STAGING),
         "storage": storage_resource(env),
         "catalog": catalog_resource(env),
         "copywriter": copywriter_resource(env, mode.name),
@@ -222,11 +223,25 @@ def build_resources(env: Mapping[str, str] = os.environ) -> dict:
         missing = [name for name in PRODUCTION_REQUIRED if not env.get(name)]
         if missing:
             raise ConfigurationError(
-                f"POD_MODE=production needs {', '.join(missing)}; set it in the environment "
-                "(see .env.example) — production never falls back to the sandbox"
+                f"POD_MODE={mode.name} needs {', '.join(missing)}; set it in the environment "
+                f"(see .env.example) — {mode.name} never falls back to the sandbox"
             )
         gelato = GelatoResource(api_key=secret(env, "GELATO_API_KEY"),
                                 ecommerce_url=env.get("GELATO_ECOMMERCE_URL", GelatoResource.model_fields["ecommerce_url"].default),
                                 product_url=env.get("GELATO_PRODUCT_URL", GelatoResource.model_fields["product_url"].default),
+                                refused_store_ids=production_stores_refused(env) if mode.name == STAGING else [],
                                 **gelato_rate_limit(env))
     return {**common, "gelato": gelato}
+
+
+def production_stores_refused(env: Mapping[str, str]) -> list[str]:
+    """The production store ids a staging run's Gelato client refuses; start-up stops here when
+    the settings have no staging section, or one that names a production store."""
+    from pod_pipeline.settings import load_settings
+
+    try:
+        seller = load_settings(env.get("POD_SETTINGS") or None)
+        seller.staged()
+    except ValueError as bad:
+        raise ConfigurationError(f"POD_MODE=staging: {bad}") from None
+    return sorted(seller.production_store_ids().values())

@@ -30,6 +30,9 @@ class GelatoResource(ConfigurableResource):
         default=None, description="The catalog database holding the shared budget (POD_CATALOG_URL); "
                                   "unset: each process keeps its own.")
 
+    refused_store_ids: list[str] = Field(
+        default_factory=list, description="POD_MODE=staging: the production store ids, which no call may name.")
+
     def client(self) -> GelatoClient:
         limit = None
         if self.rate_per_second is not None:
@@ -43,4 +46,5 @@ class GelatoResource(ConfigurableResource):
             max_attempts=self.max_attempts,
             backoff_base_seconds=self.backoff_base_seconds,
             rate_limiter=limiter_for(plain(self.rate_limit_url), {GELATO: limit}),
+            refused_store_ids=self.refused_store_ids,
         )

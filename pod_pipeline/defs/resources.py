@@ -35,9 +35,11 @@ class SettingsResource(ConfigurableResource):
     """The seller's settings file (POD_SETTINGS); the bundled example when unset."""
 
     path: str | None = Field(default=None, description="Path of the settings YAML.")
+    staged: bool = Field(default=False, description="POD_MODE=staging: every store swapped for its staging twin.")
 
     def load(self) -> SellerSettings:
-        return load_settings(self.path)
+        seller = load_settings(self.path)
+        return seller.staged() if self.staged else seller
 
 
 class UploadBatchingResource(ConfigurableResource):

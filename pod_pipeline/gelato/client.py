@@ -13,7 +13,7 @@ import logging
 from collections import Counter
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
@@ -86,13 +86,17 @@ def _error_for(response: httpx.Response, redact: Callable[[str], str]) -> Gelato
     return GelatoClientError(text, **common)
 
 
+class RefusedStore(PermissionError):
+    """A staging client asked for a production store: never sent."""
+
+
 class GelatoClient:
     """One client per process (or per run); it owns an httpx connection pool."""
 
     def __init__(self, api_key: str, *, ecommerce_url: str = ECOMMERCE_URL, product_url: str = PRODUCT_URL,
                  timeout_seconds: float = 30.0, max_attempts: int = 5, backoff_base_seconds: float = 0.5,
                  backoff_max_seconds: float = 30.0, transport: httpx.BaseTransport | None = None,
-                 rate_limiter: RateLimiter = NO_LIMIT):
+                 rate_limiter: RateLimiter = NO_LIMIT, refused_store_ids: Iterable[str] = ()):
         if not api_key:
             raise ValueError("a Gelato API key is required (GELATO_API_KEY)")
         self._ecommerce_url = ecommerce_url.rstrip("/")
@@ -106,6 +110,7 @@ class GelatoClient:
         self._backoff_base = backoff_base_seconds
         self._backoff_max = backoff_max_seconds
         self._rate_limiter = rate_limiter
+        self._refused = frozenset(refused_store_ids)
         self._redact = Scrubber([api_key]).text
         self.calls: Counter[str] = Counter()
         self.retries = 0
@@ -168,6 +173,9 @@ class GelatoClient:
 
     # -- store products ------------------------------------------------------------------------
     def _products_url(self, store_id: str) -> str:
+        # Every store-scoped call passes here: the one place a staging client can be stopped.
+        if store_id in self._refused:
+            raise RefusedStore(f"store {store_id} is a production store: a staging run never calls it")
         return f"{self._ecommerce_url}/stores/{store_id}/products"
 
     def create_product(self, store_id: str, body: CreateFromTemplate) -> StoreProduct:

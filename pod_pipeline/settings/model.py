@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from pod_pipeline.settings.pricing import PricingRules
 from pod_pipeline.settings.publishing import PublishingSettings
+from pod_pipeline.settings.staging import StagingSettings, check_against_production
 from pod_pipeline.settings.stores import CREDENTIAL_ROLES, LEGACY_STORE, MAX_STORES, StoreSettings
 
 
@@ -124,6 +125,8 @@ class SellerSettings(_Strict):
         "files: the old product is deleted, a new one created). Off: the store keeps the old version.",
     )
     publishing: PublishingSettings = Field(default_factory=PublishingSettings)
+    staging: StagingSettings | None = Field(
+        default=None, description="POD_MODE=staging: each store's staging twin (docs/operations.md, Staging).")
 
     @model_validator(mode="before")
     @classmethod
@@ -141,6 +144,18 @@ class SellerSettings(_Strict):
         if self.stores:
             return list(self.stores)
         return [StoreSettings(name=LEGACY_STORE, gelato_store_id=self.store_id, marketplace="etsy")]
+
+    def production_store_ids(self) -> dict[str, str]:
+        return {s.name: s.gelato_store_id for s in self.all_stores()}
+
+    def staged(self) -> "SellerSettings":
+        """These settings as a staging run uses them: every store swapped for its staging twin."""
+        if self.staging is None:
+            raise ValueError("POD_MODE=staging needs a staging: section in the settings (each store's "
+                             "staging Gelato store id)")
+        twins = self.staging.stores
+        stores = [s.model_copy(update={"gelato_store_id": twins[s.name]}) for s in self.stores]
+        return self.model_copy(update={"stores": stores, "store_id": twins[self.all_stores()[0].name]})
 
     def store_named(self, name: str) -> StoreSettings | None:
         return next((s for s in self.all_stores() if s.name == name), None)
@@ -193,6 +208,12 @@ class SellerSettings(_Strict):
             extra = sorted(set(store.credentials) - set(CREDENTIAL_ROLES.get(store.marketplace, ())))
             if extra:
                 raise ValueError(f"stores.{index}.credentials: {store.marketplace} takes no {', '.join(extra)}")
+        return self
+
+    @model_validator(mode="after")
+    def _staging_apart(self) -> "SellerSettings":
+        if self.staging is not None:
+            check_against_production(self.staging, self.production_store_ids())
         return self
 
     @model_validator(mode="after")

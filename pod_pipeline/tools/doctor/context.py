@@ -10,7 +10,7 @@ from typing import Any, Callable, Mapping
 
 from pod_pipeline.defs.environment import ConfigurationError, catalog_resource, copywriter_resource, storage_resource
 from pod_pipeline.defs.environment import build_resources
-from pod_pipeline.settings.mode import DEMO, current_mode
+from pod_pipeline.settings.mode import DEMO, STAGING, current_mode
 from pod_pipeline.defs.resources import plain
 from pod_pipeline.settings import DEFAULT_SETTINGS_PATH, SellerSettings, SettingsError, load_settings
 
@@ -79,8 +79,17 @@ class DoctorContext:
         return self.env.get("POD_SETTINGS") or str(DEFAULT_SETTINGS_PATH)
 
     def load_settings(self) -> SellerSettings:
-        """Raises SettingsError (the settings check reports it)."""
-        return self._once("settings", lambda: load_settings(self.settings_path))
+        """Raises SettingsError (the settings check reports it). Under POD_MODE=staging, the
+        staged settings: the doctor checks the stores a staging run would call."""
+        def load() -> SellerSettings:
+            seller = load_settings(self.settings_path)
+            if self.env.get("POD_MODE", "").strip().lower() != STAGING:
+                return seller
+            try:
+                return seller.staged()
+            except ValueError as bad:
+                raise SettingsError(str(bad)) from None
+        return self._once("settings", load)
 
     def settings(self) -> SellerSettings:
         try:
