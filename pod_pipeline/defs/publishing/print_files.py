@@ -1,6 +1,8 @@
 """The `print_files` asset: a print-ready file for every distinct print area of the artwork."""
 
 import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -8,7 +10,7 @@ import pandas as pd
 from dagster import (AssetCheckSpec, AssetExecutionContext, AssetIn, AssetObservation, BackfillPolicy, Config,
                      Failure, MetadataValue, asset)
 
-from pod_pipeline.defs.publishing.artworks import Artwork
+from pod_pipeline.defs.publishing.artworks import IMAGE_THREADS, Artwork
 from pod_pipeline.defs.publishing.batch import ArtworkBatch, by_artwork
 from pod_pipeline.defs.publishing.checks import batch_result
 from pod_pipeline.defs.resources import CatalogResource, SettingsResource, StorageResource
@@ -28,6 +30,7 @@ PRINT_FILES_CHECK = AssetCheckSpec(
     description="Every print file has its placeholder's aspect (within 0.5%, bleed aside) and, where the "
                 "aspect can hold it, the subject inside its crop. Failing artworks stop before publishing.")
 ASPECT_TOLERANCE = 0.005
+EVENTS_LOCK = threading.Lock()
 
 
 class PrintFilesConfig(Config):
@@ -132,10 +135,11 @@ def make_print_files(artwork: Artwork, variants: pd.DataFrame, listing, template
         "contact_sheet": MetadataValue.md(f"![every crop over the artwork]({sheet_url})"),
     }
     # The variants partition shows the crops too: a person checks them where the fit is judged.
-    context.log_event(AssetObservation(asset_key="variants", partition=artwork.artwork_id,
-                                       description="the print areas' crops, drawn by print_files",
-                                       metadata={"contact_sheet": metadata["contact_sheet"],
-                                                 "focal_box": metadata["focal_box"]}))
+    with EVENTS_LOCK:  # artworks of a batch are rendered on threads; the step's events are one list
+        context.log_event(AssetObservation(asset_key="variants", partition=artwork.artwork_id,
+                                           description="the print areas' crops, drawn by print_files",
+                                           metadata={"contact_sheet": metadata["contact_sheet"],
+                                                     "focal_box": metadata["focal_box"]}))
     return placed, metadata
 
 
@@ -161,14 +165,20 @@ def print_files(context: AssetExecutionContext, config: PrintFilesConfig, artwor
     batch = ArtworkBatch(context, "print_files")
     batch.skipped_upstream(listings)
     problems: dict[str, list[str]] = {}
-    for key, copy in listings.items():
-        def work(key=key, copy=copy):
-            placed, metadata = make_print_files(uploads[key], fits[key], copy, templates, seller, config, bucket,
-                                                context)
+
+    def one(key: str) -> None:
+        def work():
+            placed, metadata = make_print_files(uploads[key], fits[key], listings[key], templates, seller, config,
+                                                bucket, context)
             problems[key] = file_problems(placed)
             batch.note(key, metadata)
             return placed
         batch.run(key, work)
+
+    # Pillow releases the GIL while it resizes and zlib while it compresses: a batch's artworks
+    # render side by side, two at most (each holds its decoded artwork).
+    with ThreadPoolExecutor(max_workers=IMAGE_THREADS, thread_name_prefix="print-files") as pool:
+        list(pool.map(one, listings))
     check = batch_result(PRINT_FILES_CHECK, problems, len(problems))
     failing = {key: "; ".join(p) for key, p in problems.items() if p and key in batch.done}
     batch.hold_back(check, failing, lambda key, reason: db.set_artwork_status(key, "failed", reason))
