@@ -18,3 +18,12 @@ def test_a_small_bulk_upload_is_published_in_batches_with_one_create_per_product
     # Webhooks do the following: at most one status read per product (a poll only as backstop).
     assert report["calls_per_product"][STATUS] <= 1.1, report
     assert report["floor_seconds"] > 0 and report["wall_seconds"] > 0
+    # Where the runs' time went (issue 18, item 3), from the instance's records: both batches, and
+    # every asset of the job as a step, the parts adding up to the runs' total.
+    breakdown = report["breakdown"]
+    assert breakdown["runs"] == 2 and breakdown["sensor_tick_seconds"] > 0
+    steps = {name.removeprefix("step ") for name in breakdown["parts"] if name.startswith("step ")}
+    assert {"artworks", "variants", "listing", "print_files", "prices", "published_products"} <= steps, steps
+    assert "queued and launching" in breakdown["parts"]
+    total = sum(part["seconds"] for part in breakdown["parts"].values())
+    assert abs(total - breakdown["run_seconds"]) < 0.05 * breakdown["run_seconds"] + 0.05

@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
-import random
 import secrets
-import signal
 import tempfile
 import time
 import warnings
@@ -36,13 +34,12 @@ import yaml
 
 from pod_pipeline.catalog.rows import FINAL_ARTWORK_STATUSES
 from pod_pipeline.catalog.sqlite import SqliteCatalog
+from pod_pipeline.tools.benchmarks.celery_faults import RETRY_NUMBER_TAG, Killer, Reupload
 from pod_pipeline.tools.benchmarks.soak import soak_settings, write_soak_artworks
 from pod_pipeline.tools.dagster_services import REPO_ROOT, active_runs, celery_worker, daemon, dev_child_environment
 
 CELERY_DEPLOY = REPO_ROOT / "deploy" / "celery"
 DEFAULT_BROKER = "pyamqp://guest:guest@127.0.0.1:5672//"
-PUBLISHING_STEP = "published_products"
-RETRY_NUMBER_TAG = "dagster/retry_number"
 WATCH_SECONDS = 2  # run monitoring's poll (production: Dagster's default, 120 s)
 
 
@@ -67,131 +64,6 @@ def celery_worker_yaml(home: Path, processes: int) -> Path:
     path = home / "worker.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
     return path
-
-
-def run_pid(instance, run_id: str, step_key: str) -> int | None:
-    """The pid of the process executing `step_key` of the run, once the step has started."""
-    from dagster import DagsterEventType
-
-    for entry in instance.all_logs(run_id, of_type=DagsterEventType.STEP_START):
-        if entry.dagster_event.step_key == step_key:
-            return entry.dagster_event.pid
-    return None
-
-
-def step_done(instance, run_id: str, step_key: str) -> bool:
-    from dagster import DagsterEventType
-
-    return any(entry.dagster_event.step_key == step_key
-               for entry in instance.all_logs(run_id, of_type=DagsterEventType.STEP_SUCCESS))
-
-
-def is_celery_process(pid: int) -> bool:
-    try:
-        return b"celery" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False
-
-
-def run_artworks(run) -> list[str]:
-    """The artworks a publishing run works on: its partition, or its batch's (in the run config)."""
-    if "dagster/partition" in run.tags:
-        return [run.tags["dagster/partition"]]
-    return list(run.run_config.get("ops", {}).get("artworks", {}).get("config", {}).get("paths", {}))
-
-
-class Reupload:
-    """Once the first batch has read its files, its first artwork is uploaded again with new pixels
-    (the artist replaced it): the new version's run must wait in the queue until the batch has ended."""
-
-    def __init__(self):
-        self.artwork_id = self.batch_run = self.path = None
-
-    def tick(self, instance, bucket: Path) -> None:
-        from dagster import DagsterRunStatus, RunsFilter
-        from PIL import Image, ImageOps
-
-        from pod_pipeline.defs.runs import ARTWORK_LOCK_TAG
-
-        if self.batch_run:
-            return
-        for run in instance.get_runs(RunsFilter(job_name="publish_artwork", statuses=[DagsterRunStatus.STARTED])):
-            # After the batch has read the file (before, it would simply publish the new bytes).
-            if ARTWORK_LOCK_TAG in run.tags and RETRY_NUMBER_TAG not in run.tags \
-                    and step_done(instance, run.run_id, "artworks"):
-                self.artwork_id, self.path = next(iter(run.run_config["ops"]["artworks"]["config"]["paths"].items()))
-                self.batch_run = run.run_id
-                target = bucket / self.path
-                with Image.open(target) as image:
-                    redrawn = ImageOps.mirror(image.convert("RGB"))
-                aside = target.with_name(f".{target.name}.uploading")
-                redrawn.save(aside, format=image.format or "PNG")
-                aside.replace(target)
-                return
-
-    def done(self, instance) -> bool:
-        """No re-upload yet, or its own run has ended."""
-        from dagster import DagsterRunStatus, RunsFilter
-
-        if not self.artwork_id:
-            return True
-        ended = [DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED]
-        return bool(instance.get_runs_count(RunsFilter(tags={"dagster/partition": self.artwork_id}, statuses=ended)))
-
-    def report(self, instance) -> dict:
-        from dagster import RunsFilter
-
-        from pod_pipeline.defs.runs import ARTWORK_LOCK_TAG
-
-        if not self.batch_run:
-            return {"artwork": None}
-        batch = instance.get_run_record_by_id(self.batch_run)
-        own = instance.get_run_records(RunsFilter(tags={"dagster/partition": self.artwork_id}), ascending=True)
-        first = own[0] if own else None
-        return {
-            "artwork": self.artwork_id, "batch_run": self.batch_run,
-            "reupload_run": first.dagster_run.run_id if first else None,
-            "shared_the_batch_lock": bool(first) and first.dagster_run.tags.get(ARTWORK_LOCK_TAG)
-            == batch.dagster_run.tags[ARTWORK_LOCK_TAG],
-            "started_after_the_batch_ended": bool(first and first.start_time and batch.end_time
-                                                  and first.start_time >= batch.end_time),
-            "reupload_run_status": first.dagster_run.status.value if first else None,
-        }
-
-
-class Killer:
-    """SIGKILLs the process of up to `kills` first-attempt publishing runs, each at a random
-    point of a create: after the claim is recorded, before or after the POST, before the
-    product's id is stored."""
-
-    def __init__(self, kills: int, seed: int, catalog, spare: Reupload):
-        self.left, self.rng, self.catalog, self.spare = kills, random.Random(seed), catalog, spare
-        self.killed: list[str] = []
-
-    def tick(self, instance) -> None:
-        from dagster import DagsterRunStatus, RunsFilter
-
-        if self.left <= 0:
-            return
-        for run in instance.get_runs(RunsFilter(job_name="publish_artwork", statuses=[DagsterRunStatus.STARTED])):
-            if run.run_id in self.killed or RETRY_NUMBER_TAG in run.tags or run.run_id == self.spare.batch_run:
-                continue  # one kill per run lineage (max_retries bounds how often one may crash); the
-                # re-uploaded artwork's batch is spared, so its end is the moment the re-upload waits for
-            pid = run_pid(instance, run.run_id, PUBLISHING_STEP)
-            if pid is None or not is_celery_process(pid) or not self._creating(run):
-                continue
-            time.sleep(self.rng.uniform(0.0, 0.3))  # claim → POST (latency) → id recorded
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                continue  # the run ended first
-            self.killed.append(run.run_id)
-            self.left -= 1
-            return
-
-    def _creating(self, run) -> bool:
-        return any(p.status == "creating" for artwork in run_artworks(run)
-                   for p in self.catalog.products_for(artwork))
 
 
 def max_overlap(records) -> int:
@@ -252,7 +124,7 @@ def run_celery_soak(artworks: int = 12, workers: int = 2, processes: int = 2, ki
             "POD_CATALOG_URL": f"sqlite:///{home / 'catalog.db'}", "POD_SETTINGS": str(settings),
             "POD_COPY_CACHE_DIR": str(home / "copy-cache"), "POD_BATCH_SIZE": str(batch_size)})
         saved = {key: os.environ.get(key) for key in ("DAGSTER_PG_URL", "DAGSTER_HOME")}
-        os.environ.update(DAGSTER_PG_URL=pg_url, DAGSTER_HOME=str(dagster_home))
+        os.environ.update(DAGSTER_PG_URL=pg_url, DAGSTER_HOME=str(dagster_home))  # this process's instance
         try:
             # The schema first, by one process: made by several at once, the migrations race.
             with DagsterInstance.get() as instance:
@@ -280,8 +152,7 @@ def run_celery_soak(artworks: int = 12, workers: int = 2, processes: int = 2, ki
                               product_url=sandbox.product_url) as client:
                 drift, _ = find_drift(catalog, client, store_id)
         finally:
-            for key, value in saved.items():
-                os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
+            _restore(saved)
             _delete_queue(broker, queue)
     rows = [catalog.get_artwork(i) for i in ids]
     retries = [r.dagster_run for r in runs if RETRY_NUMBER_TAG in r.dagster_run.tags]
@@ -344,6 +215,14 @@ def _workers(env, worker_yaml: Path, queue: str, count: int, home: Path) -> Iter
         for n in range(count):
             stack.enter_context(celery_worker(env, worker_yaml, queue, f"soak{n}", home / f"worker-{n}.log"))
         yield
+
+
+def _restore(saved: dict[str, str | None]) -> None:
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 def _delete_queue(broker: str, queue: str) -> None:
