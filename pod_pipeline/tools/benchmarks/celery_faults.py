@@ -74,6 +74,10 @@ class Reupload:
                 aside.replace(target)
                 return
 
+    def involves(self, run) -> bool:
+        return bool(self.batch_run) and (run.run_id == self.batch_run
+                                         or run.tags.get("dagster/partition") == self.artwork_id)
+
     def done(self, instance) -> bool:
         """No re-upload yet, or its own run has ended."""
         from dagster import DagsterRunStatus, RunsFilter
@@ -119,9 +123,9 @@ class Killer:
         if self.left <= 0:
             return
         for run in instance.get_runs(RunsFilter(job_name="publish_artwork", statuses=[DagsterRunStatus.STARTED])):
-            if run.run_id in self.killed or RETRY_NUMBER_TAG in run.tags or run.run_id == self.spare.batch_run:
+            if run.run_id in self.killed or RETRY_NUMBER_TAG in run.tags or self.spare.involves(run):
                 continue  # one kill per run lineage (max_retries bounds how often one may crash); the
-                # re-uploaded artwork's batch is spared, so its end is the moment the re-upload waits for
+                # re-upload's batch and run are spared, so their order is what the soak reports
             pid = run_pid(instance, run.run_id, PUBLISHING_STEP)
             if pid is None or not is_celery_process(pid) or not self._creating(run):
                 continue
