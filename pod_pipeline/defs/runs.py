@@ -4,13 +4,16 @@ API concurrency, and how many artworks one run takes.
 One partition per uploaded artwork. Variants are rows inside it, never a partition dimension:
 tens of thousands of artworks × dozens of variants would break Dagster's partition limits."""
 
-from dagster import AssetSelection, DynamicPartitionsDefinition, define_asset_job, in_process_executor
+from dagster import AssetSelection, DagsterRunStatus, DynamicPartitionsDefinition, define_asset_job, in_process_executor
 
 from pod_pipeline.observability import RUN_LOGGER_CONFIG, report_step_failure
 
 artworks_partitions = DynamicPartitionsDefinition(name="artworks")
 
 MODE_TAG = "pod/mode"
+# A run in any of these holds its artworks (and counts toward the run queue's limits).
+IN_FLIGHT = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING,
+             DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]
 
 
 def mode_tags(mode: str) -> dict[str, str]:

@@ -102,11 +102,11 @@ def wait_for(condition: Callable[[], bool], process: subprocess.Popen, log_path:
 
 def active_runs(instance) -> int:
     """Runs queued, starting, running or cancelling on `instance`."""
-    from dagster import DagsterRunStatus, RunsFilter
+    from dagster import RunsFilter
 
-    return instance.get_runs_count(RunsFilter(statuses=[
-        DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING,
-        DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]))
+    from pod_pipeline.defs.runs import IN_FLIGHT
+
+    return instance.get_runs_count(RunsFilter(statuses=IN_FLIGHT))
 
 
 def sensor_ticks(instance) -> int:

@@ -16,7 +16,6 @@ from dataclasses import replace
 
 from dagster import (
     AssetKey,
-    DagsterRunStatus,
     DefaultSensorStatus,
     RunRequest,
     RunsFilter,
@@ -29,17 +28,14 @@ from dagster import (
 from pod_pipeline.defs.dagster_private import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from pod_pipeline.defs.gelato_cache.jobs import REFRESH_GELATO_CACHE, refresh_gelato_cache_job
 from pod_pipeline.defs.publishing.jobs import PUBLISH_ARTWORK, publish_artwork_job
-from pod_pipeline.defs.runs import ARTWORK_LOCK_TAG, UPLOAD_PATH_TAG, UPLOAD_VERSION_TAG, artworks_partitions, sensor_interval_seconds
+from pod_pipeline.defs.runs import (ARTWORK_LOCK_TAG, IN_FLIGHT, UPLOAD_PATH_TAG, UPLOAD_VERSION_TAG, artworks_partitions,
+                                    sensor_interval_seconds)
 from pod_pipeline.storage.base import Upload, printable
 from pod_pipeline.observability import report_errors, with_run_logger
 from pod_pipeline.defs.resources import CatalogResource, StorageResource, UploadBatchingResource
 
 BATCH_TAG = "pod/batch_size"
 CACHE_ASSETS = (AssetKey("templates"), AssetKey("base_costs"))
-
-
-IN_FLIGHT = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING,
-             DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]
 
 
 def single_run(upload: Upload, lock: str | None = None) -> RunRequest:

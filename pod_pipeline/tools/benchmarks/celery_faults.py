@@ -10,6 +10,8 @@ import signal
 import time
 from pathlib import Path
 
+from pod_pipeline.defs.publishing.upload_sensor import batch_paths
+
 PUBLISHING_STEP = "published_products"
 RETRY_NUMBER_TAG = "dagster/retry_number"
 
@@ -38,13 +40,6 @@ def is_celery_process(pid: int) -> bool:
         return False
 
 
-def run_artworks(run) -> list[str]:
-    """The artworks a publishing run works on: its partition, or its batch's (in the run config)."""
-    if "dagster/partition" in run.tags:
-        return [run.tags["dagster/partition"]]
-    return list(run.run_config.get("ops", {}).get("artworks", {}).get("config", {}).get("paths", {}))
-
-
 class Reupload:
     """Once the first batch has read its files, its first artwork is uploaded again with new pixels
     (the artist replaced it): the new version's run must wait in the queue until the batch has ended."""
@@ -64,7 +59,7 @@ class Reupload:
             # After the batch has read the file (before, it would simply publish the new bytes).
             if ARTWORK_LOCK_TAG in run.tags and RETRY_NUMBER_TAG not in run.tags \
                     and step_done(instance, run.run_id, "artworks"):
-                self.artwork_id, self.path = next(iter(run.run_config["ops"]["artworks"]["config"]["paths"].items()))
+                self.artwork_id, self.path = next(iter(batch_paths(run).items()))
                 self.batch_run = run.run_id
                 target = bucket / self.path
                 with Image.open(target) as image:
@@ -139,5 +134,5 @@ class Killer:
             return
 
     def _creating(self, run) -> bool:
-        return any(p.status == "creating" for artwork in run_artworks(run)
+        return any(p.status == "creating" for artwork in batch_paths(run) or [run.tags.get("dagster/partition")]
                    for p in self.catalog.products_for(artwork))

@@ -113,7 +113,7 @@ def run_celery_soak(artworks: int = 12, workers: int = 2, processes: int = 2, ki
     started = time.monotonic()
     with temporary_database(admin_url or DEFAULT_ADMIN_URL, prefix="pod_celery") as pg_url, \
             BackgroundServer(create_webhook_app(lambda: catalog, secret)) as receiver, \
-            SandboxServer(SandboxConfig(publish_delay_seconds=0.5, latency_seconds=0.2, webhook_secret=secret,
+            SandboxServer(SandboxConfig(publish_delay_seconds=0.5, latency_seconds=0.3, webhook_secret=secret,
                                         webhook_url=receiver.base_url + WEBHOOK_PATH)) as sandbox, \
             BackgroundServer(create_bucket_app(home / "bucket")) as bucket:
         env = dev_child_environment(os.environ, {
