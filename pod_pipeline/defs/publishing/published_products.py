@@ -220,8 +220,8 @@ def published_products(context: AssetExecutionContext, artworks, variants, listi
     uploads, fits, listings = by_artwork(context, artworks), by_artwork(context, variants), by_artwork(context, listing)
     files = by_artwork(context, print_files)
     batch = ArtworkBatch(context, "published_products")
-    batch.skipped_upstream({key: value for key, value in listings.items() if key in files})
-    listings = {key: value for key, value in listings.items() if key in files}
+    listings = {key: value for key, value in listings.items() if key in files}  # print_files stopped the rest
+    batch.skipped_upstream(listings)
     waiting: dict[str, float] = {}  # artwork → seconds until its create may be looked at again
     started = time.monotonic()
 
@@ -231,7 +231,7 @@ def published_products(context: AssetExecutionContext, artworks, variants, listi
                 try:
                     frame, figures = publish_one(context, client, db, seller, templates, uploads[key], fits[key],
                                                  listings[key], bucket.print_file_url(uploads[key].print_path),
-                                                 placeholder_urls(files.get(key, []), bucket))
+                                                 placeholder_urls(files[key], bucket))
                 except RetryLater as later:
                     waiting[key] = later.seconds
                     return None
