@@ -146,6 +146,22 @@ def test_put_derived_stores_with_its_content_type_and_overwrites(storage, storag
     assert storage.stat(path).size == len(b"jpeg two")
 
 
+def test_many_print_files_fetched_at_once_all_answer(storage, standin, http_client):
+    """Gelato fetches a product's print files side by side (a file per print area, many variants):
+    past the stand-in's connection pool the requests wait, they never get a 500."""
+    import asyncio
+
+    path = upload_as(standin, http_client, USER_A, "burst.png", b"\x89PNG burst bytes")
+    url = storage.print_file_url(path)
+
+    async def fetch_all() -> list[int]:
+        async with httpx.AsyncClient(timeout=30) as client:
+            responses = await asyncio.gather(*(client.get(url) for _ in range(40)))
+        return [r.status_code for r in responses]
+
+    assert asyncio.run(fetch_all()) == [200] * 40
+
+
 def test_print_file_urls_are_fetchable_without_headers_for_hours(storage, standin, http_client):
     path = upload_as(standin, http_client, USER_A, "print me.png", b"\x89PNG print bytes")
     url = storage.print_file_url(path)

@@ -93,6 +93,9 @@ class ObjectStore:
         self._pool_size = pool_size
         self._pool: ThreadedConnectionPool | None = None
         self._lock = threading.Lock()
+        # psycopg2's pool raises "exhausted" past its size; a storage server queues the request
+        # instead (Gelato fetching a product's many print files at once must not get 500s).
+        self._slots = threading.BoundedSemaphore(pool_size)
 
     def _connection(self):
         with self._lock:
@@ -109,13 +112,14 @@ class ObjectStore:
 
     def _run(self, work):
         pool = self._connection()
-        conn = pool.getconn()
-        try:
-            with conn:
-                with conn.cursor() as cur:
-                    return work(cur)
-        finally:
-            pool.putconn(conn)
+        with self._slots:
+            conn = pool.getconn()
+            try:
+                with conn:
+                    with conn.cursor() as cur:
+                        return work(cur)
+            finally:
+                pool.putconn(conn)
 
     def file_path(self, bucket: str, version: str) -> Path:
         return self.files_dir / bucket / version
