@@ -32,6 +32,7 @@ from pod_pipeline.gelato.models import CreateFromTemplate, PriceTier, StoreProdu
 from pod_pipeline.ratelimit.backoff import wait_backoff_or_retry_after
 from pod_pipeline.observability.scrubbing import Scrubber
 from pod_pipeline.ratelimit import GELATO, NO_LIMIT, RateLimiter
+from pod_pipeline.net.tls import shared_tls_context
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +105,7 @@ class GelatoClient:
         self._http = httpx.Client(
             headers={"X-API-KEY": api_key, "Accept": "application/json"},
             timeout=httpx.Timeout(timeout_seconds, connect=min(10.0, timeout_seconds)),
-            transport=transport,
+            transport=transport, verify=shared_tls_context(),
         )
         self._max_attempts = max_attempts
         self._backoff_base = backoff_base_seconds

@@ -53,6 +53,7 @@ from pod_pipeline.storage.objects_cursor import (
     size_of,
     version_of,
 )
+from pod_pipeline.net.tls import shared_tls_context
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +167,8 @@ class SupabaseStorage(ArtworkStorage):
             return self._http_client
         if self._own_http_client is None:
             # Per-operation timeouts: a big artwork may take long in total, never stall long.
-            self._own_http_client = httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0), follow_redirects=True)
+            self._own_http_client = httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0), follow_redirects=True,
+                                                 verify=shared_tls_context())
         return self._own_http_client
 
     def _bucket_api(self):

@@ -13,6 +13,7 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt
 
 from pod_pipeline.observability.scrubbing import Scrubber
 from pod_pipeline.ratelimit.backoff import wait_backoff_or_retry_after
+from pod_pipeline.net.tls import shared_tls_context
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,8 @@ class StorefrontClient:
     def __init__(self, headers: dict[str, str], secrets: list[str], *, timeout_seconds: float, max_attempts: int,
                  backoff_base: float, backoff_max: float, sleep: Callable[[float], None] = time.sleep,
                  transport: httpx.BaseTransport | None = None):
-        self._http = httpx.Client(timeout=timeout_seconds, transport=transport, headers=headers)
+        self._http = httpx.Client(timeout=timeout_seconds, transport=transport, headers=headers,
+                                   verify=shared_tls_context())
         self._scrub = Scrubber(secrets)
         self._sleep = sleep
         self._max_attempts, self._backoff_base, self._backoff_max = max_attempts, backoff_base, backoff_max

@@ -336,6 +336,9 @@ def bench_publish(args: argparse.Namespace) -> int:
     else:
         breakdown = report.pop("breakdown")
         print("\n".join(f"{k}: {v}" for k, v in report.items()))
+        print(f"side by side: pipeline {report['wall_seconds']} s; bare client floor {report['floor_seconds']} s "
+              f"({report['ratio_to_floor']}×); floor with the domain work {report['domain_floor_seconds']} s "
+              f"({report['ratio_to_domain_floor']}×)")
         print(f"where the {breakdown['runs']} runs' {breakdown['run_seconds']} s went (summed over runs; the "
               f"sensors ticked for {breakdown['sensor_tick_seconds']} s besides):")
         for name, part in breakdown["parts"].items():

@@ -18,6 +18,14 @@ def test_a_small_bulk_upload_is_published_in_batches_with_one_create_per_product
     # Webhooks do the following: at most one status read per product (a poll only as backstop).
     assert report["calls_per_product"][STATUS] <= 1.1, report
     assert report["floor_seconds"] > 0 and report["wall_seconds"] > 0
+    # The second floor does the same Gelato calls plus the domain work: every artwork's print files
+    # (eight print areas) and prices, so it is slower than the bare floor.
+    # (status reads poll until live, so their count follows timing)
+    domain_calls, floor_calls = report["domain_floor_calls_per_product"], report["floor_calls_per_product"]
+    assert domain_calls[CREATE] == floor_calls[CREATE] == 1.0 and domain_calls[STATUS] >= 1.0, report
+    assert report["domain_floor_print_files"] == 8 * 8 and report["domain_floor_price_rows"] > 0, report
+    assert report["domain_floor_seconds"] > report["floor_seconds"], report
+    assert report["ratio_to_domain_floor"] == round(report["wall_seconds"] / report["domain_floor_seconds"], 2)
     # Where the runs' time went (issue 18, item 3), from the instance's records: both batches, and
     # every asset of the job as a step, the parts adding up to the runs' total.
     breakdown = report["breakdown"]

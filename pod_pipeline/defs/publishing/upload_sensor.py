@@ -134,15 +134,17 @@ def upload_sensor(mode: str):
 def find_uploads(context: SensorEvaluationContext, storage: StorageResource, catalog: CatalogResource,
                  batching: UploadBatchingResource) -> SensorResult | SkipReason:
     with report_errors(sensor="upload_sensor"):
-        if gelato_cache_missing(context):
-            # Artwork runs read the shared template/cost cache; fill it first, then come back.
-            # The key changes every 5 minutes, so a failed bootstrap is retried but never stacked.
-            window = int(time.time() // 300)
-            return SensorResult(run_requests=[RunRequest(run_key=f"bootstrap-gelato-cache-{window}",
-                                                         job_name=REFRESH_GELATO_CACHE)])
         uploads, cursor = storage.open().scan(context.cursor, batching.uploads_per_tick)
         if not uploads:
             return SkipReason("no new uploads")
+        # Only when there is work: the event-log read is the costliest part of an idle tick.
+        if gelato_cache_missing(context):
+            # Artwork runs read the shared template/cost cache; fill it first, then come back (the
+            # cursor stays: these uploads are found again). The key changes every 5 minutes, so a
+            # failed bootstrap is retried but never stacked.
+            window = int(time.time() // 300)
+            return SensorResult(run_requests=[RunRequest(run_key=f"bootstrap-gelato-cache-{window}",
+                                                         job_name=REFRESH_GELATO_CACHE)])
         # A bad object (no owner folder, a name that is not UTF-8, a link, a FIFO) is one refused
         # upload, reported here and passed by the cursor: it never stops the uploads after it.
         refused = [f"{printable(u.path)}: {u.refused}" for u in uploads if u.refused]

@@ -42,6 +42,15 @@ def test_first_tick_fills_the_gelato_cache_before_any_artwork(instance, tmp_path
     assert not result.dynamic_partitions_requests and result.cursor is None
 
 
+def test_an_idle_bucket_asks_for_nothing_even_before_the_cache_exists(instance, tmp_path):
+    # The cache is looked up only when there is an upload to publish: an idle tick stays cheap.
+    (tmp_path / "user-1").mkdir()
+    result = tick(instance, tmp_path)
+    assert isinstance(result, SkipReason) and "no new uploads" in result.skip_message
+    upload(tmp_path, "a.png")
+    assert [r.job_name for r in tick(instance, tmp_path).run_requests] == ["refresh_gelato_cache"]
+
+
 def test_new_uploads_become_partitions_and_one_batch(instance, tmp_path):
     cache_ready(instance)
     upload(tmp_path, "a.png")

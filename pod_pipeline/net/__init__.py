@@ -1,0 +1,1 @@
+"""Plumbing shared by every HTTP client of the pipeline (Gelato, storefronts, Supabase)."""
