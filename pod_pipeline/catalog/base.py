@@ -40,9 +40,11 @@ class Catalog(ABC):
         are absent): how many reached each funnel stage, and running totals from the first day."""
 
     @abstractmethod
-    def stuck_artworks(self, statuses: Sequence[str], updated_before: datetime, limit: int = 100) -> list[ArtworkRow]:
+    def stuck_artworks(self, statuses: Sequence[str], updated_before: datetime, limit: int = 100,
+                       after: tuple[datetime, str] | None = None) -> list[ArtworkRow]:
         """Artworks in one of `statuses` whose row has not changed since `updated_before`,
-        longest waiting first, at most `limit`."""
+        longest waiting first (by updated_at, then id), at most `limit`; with `after`, only those
+        past that (updated_at, id): a keyset cursor over a catalog of any size."""
 
     @abstractmethod
     def upsert_product(self, row: ProductRow) -> None:

@@ -204,9 +204,14 @@ class PostgresCatalog(PostgresPriceRows, StorefrontPriceRows, Catalog):
         rows = self._fetch(_FUNNEL, {"since": utc(since)}, many=True)
         return [FunnelDay.from_row(r) for r in rows]
 
-    def stuck_artworks(self, statuses: Sequence[str], updated_before: datetime, limit: int = 100) -> list[ArtworkRow]:
+    def stuck_artworks(self, statuses: Sequence[str], updated_before: datetime, limit: int = 100,
+                       after: tuple[datetime, str] | None = None) -> list[ArtworkRow]:
+        past, params = "", ()
+        if after is not None:
+            past, params = "and (updated_at, id) > (%s, %s) ", (utc(after[0]), after[1])
         rows = self._fetch(_select("artwork", _ARTWORK_COLUMNS) + " where status = any(%s) and updated_at < %s "
-                           "order by updated_at, id limit %s", (list(statuses), utc(updated_before), limit), many=True)
+                           f"{past}order by updated_at, id limit %s",
+                           (list(statuses), utc(updated_before), *params, limit), many=True)
         return [ArtworkRow.model_validate(dict(zip(_ARTWORK_COLUMNS, r))) for r in rows]
 
     # -- products ----------------------------------------------------------------------------

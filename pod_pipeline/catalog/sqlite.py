@@ -320,13 +320,17 @@ class SqliteCatalog(StorefrontPriceRows, Catalog):
             rows = db.execute(_FUNNEL, (utc(since).isoformat(),)).fetchall()
         return [FunnelDay.from_row(tuple(r)) for r in rows]
 
-    def stuck_artworks(self, statuses: Sequence[str], updated_before: datetime, limit: int = 100) -> list[ArtworkRow]:
+    def stuck_artworks(self, statuses: Sequence[str], updated_before: datetime, limit: int = 100,
+                       after: tuple[datetime, str] | None = None) -> list[ArtworkRow]:
         wanted = list(statuses)
+        past, params = "", []
+        if after is not None:
+            past, params = "and (updated_at, id) > (?, ?) ", [utc(after[0]).isoformat(), after[1]]
         with self._tx(write=False) as db:
             rows = db.execute(
                 f"select {', '.join(_ARTWORK_COLUMNS)} from artwork where status in ({', '.join('?' * len(wanted))}) "
-                "and updated_at < ? order by updated_at, id limit ?",
-                [*wanted, utc(updated_before).isoformat(), limit]).fetchall()
+                f"and updated_at < ? {past}order by updated_at, id limit ?",
+                [*wanted, utc(updated_before).isoformat(), *params, limit]).fetchall()
         return [ArtworkRow.model_validate(dict(r)) for r in rows]
 
     # -- products ----------------------------------------------------------------------------

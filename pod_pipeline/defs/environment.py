@@ -20,6 +20,7 @@ from pod_pipeline.defs.resources import (
     LocalStorageResource,
     StorageResource,
     SupabaseStorageResource,
+    PartitionRetirementResource,
     UploadBatchingResource,
 )
 from pod_pipeline.defs.runs import MAX_BATCH_SIZE
@@ -200,6 +201,12 @@ def batching_resource(env: Mapping[str, str]) -> UploadBatchingResource:
     )
 
 
+def retirement_resource(env: Mapping[str, str]) -> PartitionRetirementResource:
+    return PartitionRetirementResource(
+        retire_after_days=_whole(env, "POD_RETIRE_AFTER_DAYS", 30, 3650, "days before a settled artwork's partition "
+                                 "is retired"))
+
+
 def build_resources(env: Mapping[str, str] = os.environ) -> dict:
     mode = current_mode(env)
     common = {
@@ -208,6 +215,7 @@ def build_resources(env: Mapping[str, str] = os.environ) -> dict:
         "catalog": catalog_resource(env),
         "copywriter": copywriter_resource(env, mode.name),
         "batching": batching_resource(env),
+        "retirement": retirement_resource(env),
         "storefronts": storefronts_resource(env, mode.name),
         "io_manager": PodIOManager(),
     }

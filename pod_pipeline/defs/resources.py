@@ -52,6 +52,16 @@ class UploadBatchingResource(ConfigurableResource):
                             description="New artworks per publishing run (POD_BATCH_SIZE; 1 = a run per artwork).")
 
 
+class PartitionRetirementResource(ConfigurableResource):
+    """When an artwork's partition is retired (`partition_retirement_sensor`): Dagster advises at
+    most 100,000 partitions per asset, and most of a long-running shop's uploads end rejected or
+    failed and are never touched again."""
+
+    retire_after_days: int = Field(default=30, ge=1, le=3650, description=(
+        "Days a rejected or failed artwork stays untouched before its partition is retired "
+        "(POD_RETIRE_AFTER_DAYS); its catalog rows and its runs' history stay."))
+
+
 class StorageResource(ConfigurableResource):
     """Where uploads live. Assets and sensors ask for this; the environment binds one of the two
     kinds below, so the UI's resource page and the Launchpad show only the fields that apply."""

@@ -195,6 +195,14 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--database-url", default=None, help="Server to make the throw-away database on.")
     scan.add_argument("--json", action="store_true", help="Print the figures as JSON.")
     scan.set_defaults(func=commands.bench_sensor)
+    scale = benches.add_parser("scale", help="What 100,000 artwork partitions cost the parts that grow with them.",
+                               description="On a Dagster instance in a throw-away Postgres database: adding N "
+                               "partitions, a materialization each, the upload sensor's tick, the `artworks` "
+                               "asset page's GraphQL query, a partition retirement tick.")
+    scale.add_argument("--artworks", type=int, default=100_000, help="Artwork partitions.")
+    scale.add_argument("--database-url", default=None, help="Server to make the throw-away database on.")
+    scale.add_argument("--json", action="store_true", help="Print the figures as JSON.")
+    scale.set_defaults(func=commands.bench_scale)
     copy = benches.add_parser("copy", help="Claude copy cost on the sample set (computed, no API call).",
                               description="Input tokens per sample artwork from the image and text actually "
                               "sent, and the estimated cost per 1,000 artworks, synchronous vs batched.")

@@ -289,6 +289,14 @@ def bench_sensor(args: argparse.Namespace) -> int:
     return 0
 
 
+def bench_scale(args: argparse.Namespace) -> int:
+    from pod_pipeline.tools.benchmarks.scale import measure_scale
+
+    report = measure_scale(args.artworks, args.database_url)
+    print(json.dumps(report) if args.json else "\n".join(f"{k}: {v}" for k, v in report.items()))
+    return 0
+
+
 def bench_copy(args: argparse.Namespace) -> int:
     from pod_pipeline.tools.benchmarks.copy_cost import measure_copy_cost
 

@@ -108,3 +108,18 @@ def test_the_funnel_and_stuck_queries_are_served_by_indexes(catalog):
                               "order by updated_at, id limit 5", (["processing", "publishing"], now()))
         assert "artwork_unsettled_idx" in stuck
     assert "variant_price_artwork" in funnel_plan  # the price probe, never a scan of every price
+
+
+def test_settled_artworks_are_walked_with_a_keyset_cursor_each_once(catalog):
+    # The partition retirement walks rejected/failed artworks in (updated_at, id) order, a page at
+    # a time, past the last one it looked at; ties on updated_at are broken by id.
+    at = now()
+    for name, idle_days in [("b-rejected", 40), ("a-rejected", 40), ("c-failed", 35), ("d-rejected", 1)]:
+        add_artwork(catalog, name, "failed" if "failed" in name else "rejected", at - timedelta(days=40))
+        set_times(catalog, name, updated_at=at - timedelta(days=idle_days))
+    cutoff = now() - timedelta(days=30)
+    first = catalog.stuck_artworks(["rejected", "failed"], cutoff, limit=2)
+    assert [a.id for a in first] == ["a-rejected", "b-rejected"]
+    rest = catalog.stuck_artworks(["rejected", "failed"], cutoff, limit=2, after=(first[-1].updated_at, first[-1].id))
+    assert [a.id for a in rest] == ["c-failed"]
+    assert catalog.stuck_artworks(["rejected", "failed"], cutoff, after=(rest[-1].updated_at, rest[-1].id)) == []

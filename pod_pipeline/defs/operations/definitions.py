@@ -1,11 +1,13 @@
 """Operations' wiring: the `funnel` asset with its stuck-artwork check, refreshed hourly by their
-automation conditions (`defs/automation.py`), and a job to refresh them now."""
+automation conditions (`defs/automation.py`), a job to refresh them now, and the hourly
+retirement of settled artworks' partitions."""
 
 import functools
 
 from dagster import AssetSelection, Definitions, load_asset_checks_from_modules, load_assets_from_modules
 
 from pod_pipeline.defs.operations import funnel
+from pod_pipeline.defs.operations.retirement import partition_retirement_sensor
 from pod_pipeline.defs.runs import pipeline_job
 
 
@@ -19,4 +21,4 @@ def refresh_funnel_job(mode: str):
 
 def build(mode: str) -> Definitions:
     return Definitions(assets=load_assets_from_modules([funnel]), asset_checks=load_asset_checks_from_modules([funnel]),
-                       jobs=[refresh_funnel_job(mode)])
+                       jobs=[refresh_funnel_job(mode)], sensors=[partition_retirement_sensor(mode)])
