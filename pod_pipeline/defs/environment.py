@@ -234,12 +234,48 @@ def build_resources(env: Mapping[str, str] = os.environ) -> dict:
                 f"POD_MODE={mode.name} needs {', '.join(missing)}; set it in the environment "
                 f"(see .env.example) — {mode.name} never falls back to the sandbox"
             )
+        check_staging_places(env, mode.name)
         gelato = GelatoResource(api_key=secret(env, "GELATO_API_KEY"),
                                 ecommerce_url=env.get("GELATO_ECOMMERCE_URL", GelatoResource.model_fields["ecommerce_url"].default),
                                 product_url=env.get("GELATO_PRODUCT_URL", GelatoResource.model_fields["product_url"].default),
                                 refused_store_ids=production_stores_refused(env) if mode.name == STAGING else [],
                                 **gelato_rate_limit(env))
     return {**common, "gelato": gelato}
+
+
+def bucket_and_database(env: Mapping[str, str]) -> tuple[str, str]:
+    """The bucket and the catalog database this environment points at, by name."""
+    if env.get("POD_STORAGE", "supabase") == "local":
+        bucket = os.path.basename(os.path.normpath(env.get("POD_BUCKET_DIR", DEV_BUCKET_DIR)))
+    else:
+        bucket = env.get("SUPABASE_BUCKET", "artwork")
+    url = env.get("POD_CATALOG_URL", DEV_CATALOG_URL)
+    database = os.path.basename(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") \
+        else urlparse(url).path.lstrip("/")
+    return bucket, database
+
+
+def check_staging_places(env: Mapping[str, str], mode: str) -> None:
+    """Staging runs on the bucket and catalog database its settings name; production never on them."""
+    from pod_pipeline.settings import load_settings
+
+    try:
+        staging = load_settings(env.get("POD_SETTINGS") or None).staging
+    except (ValueError, OSError) as bad:
+        raise ConfigurationError(f"POD_MODE={mode}: {bad}") from None
+    bucket, database = bucket_and_database(env)
+    if mode == STAGING:
+        if staging is None or not staging.bucket or not staging.catalog_database:
+            raise ConfigurationError("POD_MODE=staging: the settings' staging: section must name staging's own "
+                                     "bucket and catalog_database (docs/operations.md, Staging)")
+        if (bucket, database) != (staging.bucket, staging.catalog_database):
+            raise ConfigurationError(
+                f"POD_MODE=staging: this environment points at bucket {bucket!r} and catalog database {database!r}; "
+                f"the settings name staging's as {staging.bucket!r} and {staging.catalog_database!r}")
+        return
+    if staging is not None and (bucket == staging.bucket or database == staging.catalog_database):
+        raise ConfigurationError(f"POD_MODE={mode} points at staging's bucket or catalog database "
+                                 f"({bucket!r}, {database!r}): production never writes into staging")
 
 
 def production_stores_refused(env: Mapping[str, str]) -> list[str]:

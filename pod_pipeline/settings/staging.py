@@ -1,6 +1,7 @@
 """Staging: the real-service code paths (POD_MODE=staging) against Gelato stores of its own,
-named in the settings' `staging:` section. (Its bucket and catalog are the environment's:
-SUPABASE_BUCKET and POD_CATALOG_URL name staging's own.)
+named in the settings' `staging:` section, with the bucket and the catalog database staging must
+use (`bucket`, `catalog_database`): start-up checks SUPABASE_BUCKET and POD_CATALOG_URL against
+them, and production refuses them.
 
 A staging run publishes for real, so it must never reach a production store: every store of the
 settings is swapped for its staging twin before anything reads it (`staged`), a staging store id
@@ -18,6 +19,15 @@ class StagingSettings(BaseModel):
     stores: dict[str, str] = Field(
         min_length=1,
         description="Each store's staging Gelato store id, by store name (`main` without `stores`).")
+    # A bucket and a database of staging's own, not a prefix and a schema: Storage's policies
+    # take an upload's first folder as its owner (a prefix would be read as a user), and the
+    # catalog's migrations, row-level security and Realtime publication live in `public`.
+    bucket: str | None = Field(default=None, min_length=1, description=(
+        "Staging's bucket: under POD_MODE=staging the storage must be this bucket (SUPABASE_BUCKET, or the "
+        "local bucket folder's name); production refuses it."))
+    catalog_database: str | None = Field(default=None, min_length=1, description=(
+        "Staging's catalog database: under POD_MODE=staging POD_CATALOG_URL must name it (the database of a "
+        "postgresql:// URL, the file name of a sqlite:/// one); production refuses it."))
 
     @field_validator("stores")
     @classmethod

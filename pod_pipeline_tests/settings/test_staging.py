@@ -9,10 +9,11 @@ import httpx
 import pytest
 import yaml
 from dagster import AssetKey, instance_for_test
+from pydantic import ValidationError
 
 from pod_pipeline.catalog.sqlite import SqliteCatalog
 from pod_pipeline.definitions import build_definitions
-from pod_pipeline.defs.environment import build_resources
+from pod_pipeline.defs.environment import bucket_and_database, build_resources
 from pod_pipeline.gelato.client import GelatoClient, RefusedStore
 from pod_pipeline.settings import DEFAULT_SETTINGS_PATH, SellerSettings
 from pod_pipeline.settings.mode import ConfigurationError, current_mode
@@ -66,7 +67,9 @@ def test_staging_mode_is_named_and_a_mistyped_mode_is_refused():
 def staging_env(tmp_path: Path, sandbox_url: str, bucket: dict, **staging) -> dict:
     settings = yaml.safe_load(Path(poster_only_settings(tmp_path)).read_text())
     if staging:
-        settings["staging"] = staging
+        # Staging's own bucket and catalog database, named: the ones this environment points at.
+        names = dict(zip(("bucket", "catalog_database"), bucket_and_database({"POD_STORAGE": "local", **bucket})))
+        settings["staging"] = {**names, **staging}
     path = tmp_path / "staging-settings.yaml"
     path.write_text(yaml.safe_dump(settings))
     return {"POD_MODE": "staging", "POD_SETTINGS": str(path), "GELATO_API_KEY": "sandbox-key",
@@ -119,3 +122,37 @@ def test_a_staging_run_publishes_to_the_staging_store_only_and_says_so(tmp_path,
     assert stores == {STAGING_STORE}
     catalog = SqliteCatalog(env["POD_CATALOG_URL"].removeprefix("sqlite:///"))
     assert [p.status for p in catalog.products_in_store()] == ["active"]
+
+
+def test_staging_runs_only_on_the_bucket_and_catalog_database_its_settings_name(tmp_path, pipeline_env):
+    bucket = {k: pipeline_env[k] for k in ("POD_BUCKET_DIR", "POD_BUCKET_URL", "POD_CATALOG_URL")}
+    env = staging_env(tmp_path, "http://127.0.0.1:9", bucket, stores={"main": STAGING_STORE})
+    assert build_resources(env)["gelato"].refused_store_ids == [PRODUCTION_STORE]
+    # Pointed at another bucket or catalog (production's, say): it does not start, and says which.
+    elsewhere = {**env, "POD_BUCKET_DIR": str(tmp_path / "production-bucket")}
+    with pytest.raises(ConfigurationError, match="bucket 'production-bucket'"):
+        build_resources(elsewhere)
+    other_catalog = {**env, "POD_CATALOG_URL": "postgresql://pod@db.example/postgres"}
+    with pytest.raises(ConfigurationError, match="catalog database 'postgres'"):
+        build_resources(other_catalog)
+    # A staging section without them is not enough under POD_MODE=staging.
+    unnamed = staging_env(tmp_path, "http://127.0.0.1:9", bucket, stores={"main": STAGING_STORE})
+    settings = yaml.safe_load(Path(unnamed["POD_SETTINGS"]).read_text())
+    del settings["staging"]["bucket"]
+    Path(unnamed["POD_SETTINGS"]).write_text(yaml.safe_dump(settings))
+    with pytest.raises(ConfigurationError, match="must name staging's own bucket and catalog_database"):
+        build_resources(unnamed)
+
+
+def test_production_refuses_staging_s_bucket_and_catalog(tmp_path, pipeline_env):
+    bucket = {k: pipeline_env[k] for k in ("POD_BUCKET_DIR", "POD_BUCKET_URL", "POD_CATALOG_URL")}
+    env = {**staging_env(tmp_path, "http://127.0.0.1:9", bucket, stores={"main": STAGING_STORE}),
+           "POD_MODE": "production"}
+    with pytest.raises(ConfigurationError, match="production never writes into staging"):
+        build_resources(env)
+
+
+@pytest.mark.parametrize("field, value", [("bucket", ""), ("catalog_database", ""), ("bucket", 3)])
+def test_hostile_staging_places_are_refused(field, value):
+    with pytest.raises(ValidationError):
+        seller(stores={"main": STAGING_STORE}, **{field: value})
