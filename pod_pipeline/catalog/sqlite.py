@@ -16,6 +16,7 @@ import pandas as pd
 
 from pod_pipeline.catalog.artwork_state import ArtworkIdentityError, kept_or_new, status_assignments
 from pod_pipeline.catalog.base import Catalog
+from pod_pipeline.catalog.sqlite_lock import begin_immediate
 from pod_pipeline.catalog.funnel import FunnelDay, check_bucket, funnel_sql, utc
 from pod_pipeline.catalog.storefront import StorefrontPriceRows
 from pod_pipeline.catalog.prices import (
@@ -203,28 +204,6 @@ def _use_wal(db: sqlite3.Connection, attempts: int = 50) -> None:
             time.sleep(0.02 * (attempt + 1))
 
 
-LOCK_WAIT_SECONDS = 30.0
-
-
-def _begin_immediate(db: sqlite3.Connection) -> None:
-    """The write lock, asked for again every few milliseconds. SQLite's own busy handler backs off
-    to 100 ms naps, so under many short writers (webhook deliveries, run workers' ledger claims)
-    a writer sleeps long after the lock came free: in `bench publish` the webhook receiver waited
-    37 s in all for locks held 5 s in all."""
-    db.execute("pragma busy_timeout=0")
-    deadline, nap = time.monotonic() + LOCK_WAIT_SECONDS, 0.0005
-    while True:
-        try:
-            db.execute("begin immediate")
-            break
-        except sqlite3.OperationalError as busy:
-            if "locked" not in str(busy) or time.monotonic() > deadline:
-                raise
-            time.sleep(nap)
-            nap = min(nap * 2, 0.004)
-    db.execute(f"pragma busy_timeout={int(LOCK_WAIT_SECONDS * 1000)}")
-
-
 class SqliteCatalog(StorefrontPriceRows, Catalog):
     kind = "sqlite"
     # The dialect `StorefrontPriceRows` writes its SQL in.
@@ -270,7 +249,7 @@ class SqliteCatalog(StorefrontPriceRows, Catalog):
             db.execute("pragma foreign_keys=on")
             # Writers take the lock up front (no upgrade deadlocks); readers never wait on them.
             if write:
-                _begin_immediate(db)
+                begin_immediate(db)
             else:
                 db.execute("begin deferred")
             try:

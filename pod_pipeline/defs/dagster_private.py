@@ -17,12 +17,14 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from dagster import AssetExecutionContext
+from dagster._core.execution.backfill import BulkActionsFilter, BulkActionStatus
 from dagster._core.execution.context.metadata_logging import AssetMetadataHandle
 from dagster._core.scheduler.instigation import InstigatorType
 from dagster._core.storage.fs_io_manager import PickledObjectFilesystemIOManager
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-__all__ = ["ASSET_PARTITION_RANGE_END_TAG", "ASSET_PARTITION_RANGE_START_TAG", "InstigatorType",
+__all__ = ["ASSET_PARTITION_RANGE_END_TAG", "ASSET_PARTITION_RANGE_START_TAG", "BulkActionStatus",
+           "BulkActionsFilter", "InstigatorType",
            "PickledObjectFilesystemIOManager", "add_partition_metadata", "add_partitions_metadata"]
 
 

@@ -4,10 +4,11 @@ between the Gelato sandbox and the real Gelato), so Supabase can be tried agains
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 from typing import Any, Mapping
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 from dagster import EnvVar
 
@@ -42,6 +43,8 @@ from pod_pipeline.settings.mode import (
 STORAGE_KINDS = ("local", "supabase")
 DEFAULT_SIGNED_URL_SECONDS = 6 * 3600  # Gelato fetches asynchronously: hours, not minutes
 
+DEFAULT_STORAGE = "local"  # POD_STORAGE unset
+
 
 def secret(env: Mapping[str, str], name: str) -> str | EnvVar:
     """A secret (key, or URL with a password) as Dagster should hold it: by variable name when it
@@ -74,7 +77,7 @@ def _problems_for_supabase(env: Mapping[str, str]) -> list[str]:
 
 
 def storage_resource(env: Mapping[str, str]) -> StorageResource:
-    kind = env.get("POD_STORAGE", "local")
+    kind = env.get("POD_STORAGE", DEFAULT_STORAGE)
     if kind not in STORAGE_KINDS:
         raise ConfigurationError(f"POD_STORAGE must be one of {', '.join(STORAGE_KINDS)}, not {kind!r}")
     if kind == "local":
@@ -244,14 +247,19 @@ def build_resources(env: Mapping[str, str] = os.environ) -> dict:
 
 
 def bucket_and_database(env: Mapping[str, str]) -> tuple[str, str]:
-    """The bucket and the catalog database this environment points at, by name."""
-    if env.get("POD_STORAGE", "supabase") == "local":
-        bucket = os.path.basename(os.path.normpath(env.get("POD_BUCKET_DIR", DEV_BUCKET_DIR)))
+    """Where this environment's bucket and catalog database are, in full, so two Supabase projects
+    (each with a database `postgres` and maybe a bucket `artwork`) are told apart:
+    `<Supabase host>/<bucket>` and `<host>:<port>/<database>`; absolute paths when local."""
+    if env.get("POD_STORAGE", DEFAULT_STORAGE) == "local":
+        bucket = os.path.abspath(env.get("POD_BUCKET_DIR", DEV_BUCKET_DIR))
     else:
-        bucket = env.get("SUPABASE_BUCKET", "artwork")
+        bucket = f"{urlparse(env.get('SUPABASE_URL', '')).hostname or ''}/{env.get('SUPABASE_BUCKET', 'artwork')}"
     url = env.get("POD_CATALOG_URL", DEV_CATALOG_URL)
-    database = os.path.basename(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") \
-        else urlparse(url).path.lstrip("/")
+    if url.startswith("sqlite:///"):
+        database = os.path.abspath(url.removeprefix("sqlite:///"))
+    else:
+        parts = urlparse(url)
+        database = f"{parts.hostname or ''}:{parts.port or 5432}/{unquote(parts.path.lstrip('/'))}"
     return bucket, database
 
 
@@ -262,6 +270,9 @@ def check_staging_places(env: Mapping[str, str], mode: str) -> None:
     try:
         staging = load_settings(env.get("POD_SETTINGS") or None).staging
     except (ValueError, OSError) as bad:
+        if mode != STAGING:  # production loads on a broken settings file, so the UI can show what is wrong
+            logging.getLogger(__name__).warning("settings unreadable, staging's places not checked: %s", bad)
+            return
         raise ConfigurationError(f"POD_MODE={mode}: {bad}") from None
     bucket, database = bucket_and_database(env)
     if mode == STAGING:

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from pod_pipeline.catalog.sqlite_lock import begin_immediate
 from pod_pipeline.ratelimit.bucket import Bucket, Limit, Reservation, check_request, reserve
 
 _UPSERT = ("insert into api_rate_limit (api, tokens, refilled_at, rate_per_second, burst) values (?, ?, ?, ?, ?) "
@@ -49,7 +50,7 @@ class SqliteBuckets:
     def reserve(self, api: str, limit: Limit, tokens: float, max_wait_seconds: float) -> Reservation:
         check_request(limit, tokens)
         db = self._connection()
-        db.execute("begin immediate")
+        begin_immediate(db)  # as the catalog's writers do: SQLite's own naps would lose the lock to them
         try:
             row = db.execute("select tokens, refilled_at from api_rate_limit where api = ?", (api,)).fetchone()
             bucket, reservation = reserve(Bucket(*row) if row else None, self._clock(), limit, tokens,

@@ -23,11 +23,11 @@ class StagingSettings(BaseModel):
     # take an upload's first folder as its owner (a prefix would be read as a user), and the
     # catalog's migrations, row-level security and Realtime publication live in `public`.
     bucket: str | None = Field(default=None, min_length=1, description=(
-        "Staging's bucket: under POD_MODE=staging the storage must be this bucket (SUPABASE_BUCKET, or the "
-        "local bucket folder's name); production refuses it."))
+        "Staging's bucket, `<SUPABASE_URL host>/<SUPABASE_BUCKET>` (a local bucket: its folder's absolute path): "
+        "POD_MODE=staging runs only on it; production refuses it."))
     catalog_database: str | None = Field(default=None, min_length=1, description=(
-        "Staging's catalog database: under POD_MODE=staging POD_CATALOG_URL must name it (the database of a "
-        "postgresql:// URL, the file name of a sqlite:/// one); production refuses it."))
+        "Staging's catalog database, `<host>:<port>/<database>` of POD_CATALOG_URL (SQLite: the file's absolute "
+        "path): POD_MODE=staging runs only on it; production refuses it."))
 
     @field_validator("stores")
     @classmethod

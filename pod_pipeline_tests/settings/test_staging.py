@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from pod_pipeline.catalog.sqlite import SqliteCatalog
 from pod_pipeline.definitions import build_definitions
-from pod_pipeline.defs.environment import bucket_and_database, build_resources
+from pod_pipeline.defs.environment import bucket_and_database, build_resources, check_staging_places
 from pod_pipeline.gelato.client import GelatoClient, RefusedStore
 from pod_pipeline.settings import DEFAULT_SETTINGS_PATH, SellerSettings
 from pod_pipeline.settings.mode import ConfigurationError, current_mode
@@ -130,10 +130,10 @@ def test_staging_runs_only_on_the_bucket_and_catalog_database_its_settings_name(
     assert build_resources(env)["gelato"].refused_store_ids == [PRODUCTION_STORE]
     # Pointed at another bucket or catalog (production's, say): it does not start, and says which.
     elsewhere = {**env, "POD_BUCKET_DIR": str(tmp_path / "production-bucket")}
-    with pytest.raises(ConfigurationError, match="bucket 'production-bucket'"):
+    with pytest.raises(ConfigurationError, match="production-bucket'"):
         build_resources(elsewhere)
     other_catalog = {**env, "POD_CATALOG_URL": "postgresql://pod@db.example/postgres"}
-    with pytest.raises(ConfigurationError, match="catalog database 'postgres'"):
+    with pytest.raises(ConfigurationError, match="catalog database 'db.example:5432/postgres'"):
         build_resources(other_catalog)
     # A staging section without them is not enough under POD_MODE=staging.
     unnamed = staging_env(tmp_path, "http://127.0.0.1:9", bucket, stores={"main": STAGING_STORE})
@@ -156,3 +156,30 @@ def test_production_refuses_staging_s_bucket_and_catalog(tmp_path, pipeline_env)
 def test_hostile_staging_places_are_refused(field, value):
     with pytest.raises(ValidationError):
         seller(stores={"main": STAGING_STORE}, **{field: value})
+
+
+def test_two_supabase_projects_with_the_same_names_are_told_apart(tmp_path):
+    """Staging in a second Supabase project: its database is `postgres` and its bucket `artwork`
+    too; production on the first project starts, and only staging's own project is refused."""
+    settings = yaml.safe_load(DEFAULT_SETTINGS_PATH.read_text())
+    settings["staging"] = {"stores": {"main": STAGING_STORE}, "bucket": "staging-ref.supabase.co/artwork",
+                           "catalog_database": "db.staging-ref.supabase.co:5432/postgres"}
+    path = tmp_path / "settings.yaml"
+    path.write_text(yaml.safe_dump(settings))
+    production = {"POD_STORAGE": "supabase", "SUPABASE_URL": "https://prod-ref.supabase.co",
+                  "POD_CATALOG_URL": "postgresql://postgres:pw@db.prod-ref.supabase.co:5432/postgres"}
+    check_staging_places({**production, "POD_SETTINGS": str(path)}, "production")  # starts
+    with pytest.raises(ConfigurationError, match="never writes into staging"):
+        check_staging_places({**production, "SUPABASE_URL": "https://staging-ref.supabase.co",
+                              "POD_SETTINGS": str(path)}, "production")
+    with pytest.raises(ConfigurationError, match="never writes into staging"):
+        check_staging_places({**production, "POD_SETTINGS": str(path), "POD_CATALOG_URL":
+                              "postgresql://postgres:pw@db.staging-ref.supabase.co/postgres"}, "production")
+
+
+def test_production_still_loads_on_an_unreadable_settings_file(tmp_path):
+    broken = tmp_path / "settings.yaml"
+    broken.write_text("stores: [not, a, mapping")
+    check_staging_places({"POD_SETTINGS": str(broken)}, "production")  # warns; the UI shows the error later
+    with pytest.raises(ConfigurationError, match="POD_MODE=staging"):
+        check_staging_places({"POD_SETTINGS": str(broken)}, "staging")

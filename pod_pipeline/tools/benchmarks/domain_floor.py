@@ -46,6 +46,7 @@ from pod_pipeline.tools.sandbox.config import SandboxConfig
 from pod_pipeline.tools.sandbox.process import SandboxProcess
 from pod_pipeline.tools.serving import BackgroundServer
 
+LIVE_TIMEOUT_SECONDS = 600.0
 _LOG = SimpleNamespace(log=logging.getLogger(__name__))  # unit_cost_row's context: it only logs
 
 
@@ -119,8 +120,12 @@ def run_domain_floor(home: Path, files: list[Path], latency: float, concurrency:
 
         created = [product for products in pool.map(publish, paths) for product in products]
 
+        deadline = time.monotonic() + LIVE_TIMEOUT_SECONDS
+
         def until_live(product_id: str) -> None:
             while not is_live(client.get_product(seller.store_id, product_id)):
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"product {product_id} not live after {LIVE_TIMEOUT_SECONDS:.0f} s")
                 time.sleep(0.2)
 
         list(pool.map(until_live, created))

@@ -165,8 +165,12 @@ def run_floor(home: Path, files: list[Path], latency: float, concurrency: int) -
 
         created = list(pool.map(create, [(path, choice) for path in paths for choice in seller.templates]))
 
+        deadline = time.monotonic() + 600.0
+
         def until_live(product_id: str) -> None:
             while not is_live(client.get_product(seller.store_id, product_id)):
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"product {product_id} not live after 600 s")
                 time.sleep(0.2)
 
         list(pool.map(until_live, created))

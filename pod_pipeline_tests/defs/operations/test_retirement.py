@@ -130,3 +130,25 @@ def test_a_bad_retirement_setting_is_refused_with_its_name(days):
 
     with pytest.raises(ConfigurationError, match="POD_RETIRE_AFTER_DAYS"):
         retirement_resource({"POD_RETIRE_AFTER_DAYS": days})
+
+
+def test_a_batch_in_flight_holds_only_its_own_artworks_and_the_rest_retire(shop):
+    # A re-upload of a retirable artwork sits in a queued batch: that one waits, the others go, and
+    # the cursor stays before it so it is looked at again.
+    instance, _, catalog, _ = shop
+    instance.add_run(DagsterRun(
+        job_name="publish_artwork", run_id="batch", status=DagsterRunStatus.STARTED,
+        tags={ASSET_PARTITION_RANGE_START_TAG: key("old-rejected.png"), ASSET_PARTITION_RANGE_END_TAG: key("old-rejected.png")},
+        run_config={"ops": {"artworks": {"config": {"paths": {key("old-rejected.png"): "user-1/old-rejected.png"}}}}}))
+    first = retire(instance, catalog)
+    assert retired(first) == {key("old-failed.png"), key("busy-rejected.png")}
+    assert key("old-rejected.png") in instance.get_dynamic_partitions("artworks")
+    instance.report_run_canceled(instance.get_run_by_id("batch"))
+    assert retired(retire(instance, catalog, first.cursor)) == {key("old-rejected.png")}
+
+
+def test_a_requested_backfill_holds_the_retirement(shop, monkeypatch):
+    instance, _, catalog, _ = shop
+    monkeypatch.setattr(type(instance), "get_backfills", lambda self, filters=None, limit=None, **kw: ["a backfill"])
+    result = retire(instance, catalog)
+    assert isinstance(result, SkipReason) and "backfill" in result.skip_message
