@@ -160,3 +160,9 @@ def test_lookups_are_indexed(database_url):
                                     "and attname = 'artwork_id')")
     assert unique.endswith("(artwork_id, template_id, store)")
     assert ("product", "store", False) in leading
+
+
+def test_the_retirement_walk_reads_its_own_partial_index(database_url):
+    [[definition]] = rows(database_url, "select indexdef from pg_indexes where schemaname = 'public' "
+                                        "and indexname = 'artwork_settled_idx'")
+    assert "(updated_at, id)" in definition and "rejected" in definition and "failed" in definition
