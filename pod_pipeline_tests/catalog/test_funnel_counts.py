@@ -107,6 +107,10 @@ def test_the_funnel_and_stuck_queries_are_served_by_indexes(catalog):
         stuck = plan(catalog, "select id from public.artwork where status = any(%s) and updated_at < %s "
                               "order by updated_at, id limit 5", (["processing", "publishing"], now()))
         assert "artwork_unsettled_idx" in stuck
+        settled = plan(catalog, "select id from public.artwork where status = any(%s) and updated_at < %s "
+                                "and (updated_at, id) > (%s, %s) order by updated_at, id limit 500",
+                       (["rejected", "failed"], now(), now() - timedelta(days=90), ""))
+        assert "artwork_settled_idx" in settled  # the retirement walk
     assert "variant_price_artwork" in funnel_plan  # the price probe, never a scan of every price
 
 
