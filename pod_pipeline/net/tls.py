@@ -2,7 +2,7 @@
 
 httpx builds a fresh context for each client it makes, loading the whole CA bundle: 36 ms on this
 machine. Sensors build their Gelato client every tick and each run step builds its own, so in
-`bench publish` that load was a fifth of the status sensor's tick. A context is safe to share
+`bench publish` that load was nearly a third of the status sensor's tick. A context is safe to share
 between threads and clients; it is made the way httpx makes its default (certifi's bundle, or
 SSL_CERT_FILE / SSL_CERT_DIR when set)."""
 

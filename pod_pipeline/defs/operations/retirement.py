@@ -28,13 +28,13 @@ from datetime import datetime, timedelta, timezone
 from dagster import (DefaultSensorStatus, RunsFilter, SensorEvaluationContext, SensorResult, SkipReason, sensor)
 
 from pod_pipeline.defs.dagster_private import ASSET_PARTITION_RANGE_START_TAG, BulkActionsFilter, BulkActionStatus
+from pod_pipeline.defs.publishing.stopped_sensor import PARTITION_TAG
 from pod_pipeline.defs.publishing.upload_sensor import batch_paths
 from pod_pipeline.defs.resources import CatalogResource, PartitionRetirementResource
 from pod_pipeline.defs.runs import IN_FLIGHT, artworks_partitions
 
 RETIRED_STATUSES = ("rejected", "failed")  # no product of theirs is live: nothing to re-price
 PER_TICK = 500
-PARTITION_TAG = "dagster/partition"
 
 
 def read_cursor(text: str | None, log) -> tuple[datetime, str] | None:

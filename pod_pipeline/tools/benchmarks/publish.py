@@ -1,21 +1,21 @@
 """`pod-pipeline bench publish`: N artworks × the configured templates through the real flow,
-against its floor, measured side by side.
+against two floors (`floors.py`), measured side by side.
 
 The flow: a bucket server, the webhook receiver (the sandbox delivers to it), a SQLite catalog
-and Dagster instance, the upload sensor and the status sensor ticked as the daemon would, every
-requested run executed through Dagster, until every artwork is final. Gelato is the sandbox
-with a set latency on every call and no faults.
+and Dagster instance, the upload sensor and the status sensor ticked as the daemon would (once a
+second), every requested run executed through Dagster, until every artwork is final. Gelato is
+the sandbox in a process of its own, with a set latency on every call and no faults.
 
-The floor: the same Gelato calls issued directly by the client, with the same concurrency and
-no orchestration — one create per product, then status reads until each product is live —
-against a fresh sandbox with the same latency and publish delay. On both sides the template and
-price reads (the Gelato cache, refreshed nightly in a deployment) happen before the clock
-starts and are reported apart; the pipeline's run workers are started before it too.
+The floors: the same Gelato calls straight from the client at the same concurrency, and the same
+plus the domain work called directly, each against a fresh sandbox with the same latency and
+publish delay. On every side the template and price reads (the Gelato cache, refreshed nightly
+in a deployment) happen before the clock starts and are reported apart; the pipeline's run
+workers are started before it too.
 
 Artworks are small (1400×2000 px) and the print rules relaxed so every template takes every
-artwork: this measures orchestration and Gelato calls; image work is `bench artwork-step`.
+artwork; the image work at full size is `bench artwork-step` and `bench print-files`.
 Runs are executed by `--workers` long-lived processes side by side (as the daemon launches
-them), sharing the concurrency so no more calls are in flight than the floor's.
+them), sharing the concurrency so no more calls are in flight than the floors'.
 `--batch-size 1` gives a run per artwork, the design before batches.
 """
 
@@ -28,29 +28,25 @@ import tempfile
 import time
 import warnings
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 
 import yaml
 
 from pod_pipeline.tools.benchmarks.artworks import write_artworks
-from pod_pipeline.tools.benchmarks.domain_floor import run_domain_floor
+from pod_pipeline.tools.benchmarks.floors import run_domain_floor, run_floor
 from pod_pipeline.tools.benchmarks.run_breakdown import run_breakdown
 from pod_pipeline.catalog.rows import FINAL_ARTWORK_STATUSES
 from pod_pipeline.catalog.sqlite import SqliteCatalog
 from pod_pipeline.defs.gelato_cache.jobs import REFRESH_GELATO_CACHE
 from pod_pipeline.tools.demo import put_into_bucket
-from pod_pipeline.gelato.client import GelatoClient
 from pod_pipeline.tools.instance_config import write_embedded_instance
-from pod_pipeline.publishing.product_status import is_live
-from pod_pipeline.publishing.ledger import create_body
 from pod_pipeline.tools.run_workers import RunWorkers
 from pod_pipeline.tools.sandbox.config import SandboxConfig
 from pod_pipeline.tools.sandbox.process import SandboxProcess
 from pod_pipeline.tools.sensor_driver import SensorDriver
 from pod_pipeline.tools.serving import BackgroundServer
-from pod_pipeline.settings import DEFAULT_SETTINGS_PATH, load_settings
+from pod_pipeline.settings import DEFAULT_SETTINGS_PATH
 from pod_pipeline.storage.base import artwork_id_for
 from pod_pipeline.storage.file_server import BUCKET_MOUNT, create_bucket_app
 from pod_pipeline.tools.storage_standin.database import temporary_database
@@ -137,49 +133,6 @@ def run_pipeline(home: Path, files: list[Path], latency: float, concurrency: int
             "products": products, "cache_seconds": round(cache_seconds, 2), "breakdown": breakdown}
 
 
-def run_floor(home: Path, files: list[Path], latency: float, concurrency: int) -> dict:
-    """The same Gelato calls, straight from the client: templates, prices, creates, status reads."""
-    from pod_pipeline.defs.gelato_cache.assets import unique_price_keys
-
-    seller = load_settings(bench_settings(home, concurrency, concurrency))
-    with SandboxProcess(SandboxConfig(publish_delay_seconds=PUBLISH_DELAY_SECONDS, latency_seconds=latency)) as sandbox, \
-            BackgroundServer(create_bucket_app(home / "floor-bucket")) as bucket, \
-            GelatoClient("sandbox-key", ecommerce_url=sandbox.ecommerce_url, product_url=sandbox.product_url) as client, \
-            ThreadPoolExecutor(max_workers=concurrency) as pool:
-        paths = put_into_bucket(files, home / "floor-bucket")
-        cache_started = time.monotonic()
-        templates = dict(zip([t.id for t in seller.templates],
-                             pool.map(client.get_template, [t.id for t in seller.templates])))
-        list(pool.map(lambda key: client.get_prices(*key), unique_price_keys(templates, seller.markets)))
-        started = time.monotonic()
-        cache_seconds = started - cache_started
-
-        def create(job):
-            path, choice = job
-            body = create_body(templates[choice.id], title=f"{path} {choice.id}", description="<p>floor</p>",
-                               tags=["floor"], file_url=f"{bucket.base_url}{BUCKET_MOUNT}/{path}",
-                               fit_method=seller.print_rules_for(choice.id).fit_method,
-                               placeholders=choice.placeholders, product_type=choice.product_type,
-                               visible=seller.visible_in_store)
-            return client.create_product(seller.store_id, body).id
-
-        created = list(pool.map(create, [(path, choice) for path in paths for choice in seller.templates]))
-
-        deadline = time.monotonic() + 600.0
-
-        def until_live(product_id: str) -> None:
-            while not is_live(client.get_product(seller.store_id, product_id)):
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"product {product_id} not live after 600 s")
-                time.sleep(0.2)
-
-        list(pool.map(until_live, created))
-        wall = time.monotonic() - started
-        calls = sandbox.call_counts()
-    return {"floor_seconds": round(wall, 2), "calls": calls, "products": len(created),
-            "cache_seconds": round(cache_seconds, 2)}
-
-
 def per_product(calls: dict[str, int], products: int) -> dict[str, float]:
     return {route: round(n / max(products, 1), 3) for route, n in sorted(calls.items())}
 
@@ -195,9 +148,9 @@ def run_publish_bench(artworks: int = 200, latency: float = 0.1, concurrency: in
         # Postgres: Dagster's storage on a throw-away database of the local server, as in production.
         url = stack.enter_context(temporary_database(prefix="pod_bench_dagster")) if instance == "postgres" else None
         pipeline = run_pipeline(home, files, latency, concurrency, batch_size, workers, timeout_seconds, url)
-    floor = run_floor(home, files, latency, concurrency)
-    domain = run_domain_floor(home, files, latency, concurrency, bench_settings(home, concurrency, concurrency),
-                              PUBLISH_DELAY_SECONDS)
+    settings = bench_settings(home, concurrency, concurrency)
+    floor = run_floor(home, files, latency, concurrency, settings, PUBLISH_DELAY_SECONDS)
+    domain = run_domain_floor(home, files, latency, concurrency, settings, PUBLISH_DELAY_SECONDS)
     wall = pipeline["wall_seconds"]
     return {
         "artworks": artworks,

@@ -114,7 +114,7 @@ def measure_scale(artworks: int = 100_000, database_url: str | None = None) -> d
     logging.getLogger("dagster").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore")
     home = Path(tempfile.mkdtemp(prefix="pod-bench-scale-"))
-    keys = [f"artwork-{index:06}-{'0' * 25}"[:40] for index in range(artworks)]
+    keys = [f"artwork-{index:06}" for index in range(artworks)]
     report: dict = {"artworks": artworks}
     admin = {"admin_url": database_url} if database_url else {}
     with temporary_database(prefix="pod_bench_scale", **admin) as url:

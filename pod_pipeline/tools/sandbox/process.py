@@ -14,6 +14,7 @@ import time
 import httpx
 
 from pod_pipeline.tools.sandbox.config import SandboxConfig
+from pod_pipeline.tools.sandbox.server import SandboxAddresses
 
 START_SECONDS = 60.0
 
@@ -26,8 +27,8 @@ def _serve(config: SandboxConfig, addresses, stop) -> None:
         stop.wait()
 
 
-class SandboxProcess:
-    """`with SandboxProcess(config) as gelato:` — the same addresses as `SandboxServer`."""
+class SandboxProcess(SandboxAddresses):
+    """`with SandboxProcess(config) as gelato:` — the addresses as `SandboxServer` gives them."""
 
     def __init__(self, config: SandboxConfig):
         context = multiprocessing.get_context("spawn")
@@ -55,14 +56,6 @@ class SandboxProcess:
         if self._process.is_alive():
             self._process.kill()
             self._process.join(timeout=10)
-
-    @property
-    def ecommerce_url(self) -> str:
-        return self.base_url + "/v1"
-
-    @property
-    def product_url(self) -> str:
-        return self.base_url + "/v3"
 
     def call_counts(self) -> dict[str, int]:
         return httpx.get(f"{self.base_url}/_sandbox/calls", timeout=10).raise_for_status().json()

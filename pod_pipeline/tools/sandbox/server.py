@@ -13,7 +13,21 @@ from pod_pipeline.tools.sandbox.faults import FaultKnobs
 from pod_pipeline.tools.sandbox.state import SandboxState
 from pod_pipeline.tools.serving import BackgroundServer
 
-class SandboxServer:
+class SandboxAddresses:
+    """The two API roots under a sandbox's `base_url`, as GelatoClient takes them."""
+
+    base_url: str
+
+    @property
+    def ecommerce_url(self) -> str:
+        return self.base_url + "/v1"
+
+    @property
+    def product_url(self) -> str:
+        return self.base_url + "/v3"
+
+
+class SandboxServer(SandboxAddresses):
     """A real HTTP Gelato on loopback. Port 0 picks a free port; read it from `.base_url`.
 
         with SandboxServer(SandboxConfig(publish_delay_seconds=0.3)) as gelato:
@@ -35,14 +49,6 @@ class SandboxServer:
     @property
     def base_url(self) -> str:
         return self._server.base_url
-
-    @property
-    def ecommerce_url(self) -> str:
-        return self.base_url + "/v1"
-
-    @property
-    def product_url(self) -> str:
-        return self.base_url + "/v3"
 
     # --- test helpers ------------------------------------------------------------------------
     def call_counts(self) -> dict[str, int]:
