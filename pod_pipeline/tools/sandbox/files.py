@@ -40,6 +40,20 @@ def _pillow_accepts(data: bytes) -> bool:
 async def check_file(client: httpx.AsyncClient, url: str, timeout: float, max_bytes: int) -> str | None:
     """None when the file is printable, else the publishing error code."""
     try:
+        return await _fetch_and_check(client, url, timeout, max_bytes)
+    except httpx.RemoteProtocolError:
+        # A kept-alive connection the server closed as the GET went out (its idle timeout): a
+        # downloader asks once more on a new connection, as urllib3 and browsers do for a GET.
+        pass
+    try:
+        return await _fetch_and_check(client, url, timeout, max_bytes)
+    except httpx.RemoteProtocolError as failure:
+        log.warning("file download failed: GET %s: %r", url[:300], failure)
+        return DOWNLOAD_FAILED
+
+
+async def _fetch_and_check(client: httpx.AsyncClient, url: str, timeout: float, max_bytes: int) -> str | None:
+    try:
         async with client.stream("GET", url, timeout=timeout) as response:
             if not response.is_success:
                 log.warning("file download failed: GET %s answered %s", url, response.status_code)
@@ -50,6 +64,8 @@ async def check_file(client: httpx.AsyncClient, url: str, timeout: float, max_by
                 if size > max_bytes:
                     return TOO_LARGE
                 chunks.append(chunk)
+    except httpx.RemoteProtocolError:
+        raise
     except (httpx.HTTPError, httpx.InvalidURL, ValueError) as failure:
         # A URL httpx cannot even parse fails like any other download would. Gelato names no
         # cause; the sandbox's log does, for whoever runs it.
