@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -27,11 +28,24 @@ def _describe(error: ValidationError, source: Path) -> str:
 
 
 def load_settings(path: str | os.PathLike | None = None) -> SellerSettings:
+    """The settings in `path`. Sensors load them every tick and every step of a run loads them;
+    the file is read each time (an edit counts at the next load), parsed only when it changed."""
     source = Path(path or os.environ.get(SETTINGS_ENV) or DEFAULT_SETTINGS_PATH)
     try:
-        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+        text = source.read_text(encoding="utf-8")
     except OSError as exc:
         raise SettingsError(f"cannot read settings file {source}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise SettingsError(f"settings file {source} is not UTF-8 text: {exc}") from exc
+    return _parse(str(source.absolute()), text)
+
+
+@functools.lru_cache(maxsize=16)
+def _parse(path: str, text: str) -> SellerSettings:
+    """Frozen models, so one parsed copy is shared (YAML and validation are ~15 ms a file)."""
+    source = Path(path)
+    try:
+        raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise SettingsError(f"settings file {source} is not valid YAML: {exc}") from exc
     if not isinstance(raw, dict):

@@ -57,3 +57,27 @@ def test_a_template_margin_must_leave_room_for_fees(tmp_path):
     data["templates"][0]["margin"] = 0.95
     with pytest.raises(SettingsError, match="templates.0.margin"):
         load_settings(write(tmp_path, data))
+
+
+def test_an_edit_is_read_at_the_next_load_and_an_unchanged_file_is_parsed_once(tmp_path, monkeypatch):
+    import pod_pipeline.settings.loading as loading
+
+    path = tmp_path / "settings.yaml"
+    settings = yaml.safe_load(DEFAULT_SETTINGS_PATH.read_text())
+    path.write_text(yaml.safe_dump(settings))
+    parses = []
+    real = loading.SellerSettings.model_validate
+    monkeypatch.setattr(loading.SellerSettings, "model_validate", lambda raw: parses.append(1) or real(raw))
+    first = load_settings(path)
+    assert load_settings(path) is first and len(parses) == 1
+    # An edit of the same length within the same clock tick still counts: the content is the key.
+    settings["publishing"]["create_concurrency"] = 3 if first.publishing.create_concurrency != 3 else 5
+    path.write_text(yaml.safe_dump(settings))
+    assert load_settings(path).publishing.create_concurrency == settings["publishing"]["create_concurrency"]
+    path.write_text("publishing: [")  # a bad edit is an error every time, never a stale copy
+    for _ in range(2):
+        with pytest.raises(SettingsError, match="not valid YAML"):
+            load_settings(path)
+    path.write_bytes(b"\xff\xfe not text")
+    with pytest.raises(SettingsError, match="not UTF-8"):
+        load_settings(path)
