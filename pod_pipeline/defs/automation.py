@@ -20,7 +20,7 @@ from dagster import (
     FreshnessPolicy,
 )
 
-from pod_pipeline.defs.runs import mode_tags
+from pod_pipeline.defs.runs import RunMode, mode_tags
 
 NIGHTLY_CRON = "0 4 * * *"  # after Gelato's nightly cost changes, before sellers' mornings (UTC)
 HOURLY_CRON = "0 * * * *"
@@ -46,7 +46,7 @@ def with_its_asset() -> AutomationCondition:
 TIME_DRIVEN = AssetSelection.assets("templates", "base_costs", "funnel")
 
 @functools.cache
-def time_driven_sensor(mode: str) -> AutomationConditionSensorDefinition:
+def time_driven_sensor(mode: RunMode) -> AutomationConditionSensorDefinition:
     return AutomationConditionSensorDefinition(
         "time_driven_assets",
         target=TIME_DRIVEN,

@@ -4,6 +4,8 @@ API concurrency, and how many artworks one run takes.
 One partition per uploaded artwork. Variants are rows inside it, never a partition dimension:
 tens of thousands of artworks × dozens of variants would break Dagster's partition limits."""
 
+from dataclasses import dataclass
+
 from dagster import AssetSelection, DagsterRunStatus, DynamicPartitionsDefinition, define_asset_job, in_process_executor
 
 from pod_pipeline.observability import RUN_LOGGER_CONFIG, report_step_failure
@@ -11,25 +13,44 @@ from pod_pipeline.observability import RUN_LOGGER_CONFIG, report_step_failure
 artworks_partitions = DynamicPartitionsDefinition(name="artworks")
 
 MODE_TAG = "pod/mode"
+BUCKET_TAG = "pod/bucket"
+CATALOG_TAG = "pod/catalog"
 # A run in any of these holds its artworks (and counts toward the run queue's limits).
 IN_FLIGHT = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING,
              DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]
 
 
-def mode_tags(mode: str) -> dict[str, str]:
-    """The mode shows on every run in the UI, so nobody mistakes a sandbox run for a real one.
-    Jobs and sensors are built per mode (`build_definitions(env)`), never from the process's
-    own environment, so a code location built for another environment tags its runs truly."""
-    return {MODE_TAG: mode}
+@dataclass(frozen=True)
+class RunMode:
+    """The environment a code location was built for, as its runs show it: the mode, and the
+    bucket and catalog database it writes to (`environment.bucket_and_database`: host and name,
+    never a credential). Jobs and sensors are built (and cached) per RunMode, so two
+    environments in one process get jobs of their own."""
+
+    name: str
+    bucket: str = ""
+    catalog: str = ""
 
 
-def sensor_interval_seconds(mode: str) -> int:
+def mode_tags(mode: RunMode) -> dict[str, str]:
+    """On every run in the UI, so nobody mistakes a sandbox run for a real one, or a staging run
+    for production's: mode, bucket and catalog database. Taken from the environment the
+    definitions were built for (`build_definitions(env)`), never the process's own."""
+    tags = {MODE_TAG: mode.name}
+    if mode.bucket:
+        tags[BUCKET_TAG] = mode.bucket
+    if mode.catalog:
+        tags[CATALOG_TAG] = mode.catalog
+    return tags
+
+
+def sensor_interval_seconds(mode: RunMode) -> int:
     """How often the upload and status sensors tick. 15 s against Gelato; in demo mode, whose
     sandbox answers at once, 5 s (the daemon's shortest loop), so a walkthrough is short."""
-    return 5 if mode == "demo" else 15
+    return 5 if mode.name == "demo" else 15
 
 
-def pipeline_job(name: str, selection: AssetSelection, mode: str, description: str, hooks=frozenset()):
+def pipeline_job(name: str, selection: AssetSelection, mode: RunMode, description: str, hooks=frozenset()):
     """A job as every job of the pipeline is: in-process (the work is API-bound, a process per
     step would cost more than the step), the run logger by default, failed steps reported to
     Sentry, the mode on every run."""

@@ -4,12 +4,14 @@ fields. The process's own environment never leaks in."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from pod_pipeline.definitions import build_definitions
 from pod_pipeline.defs.environment import batching_resource
 from pod_pipeline.defs.resources import LocalStorageResource, SupabaseStorageResource
-from pod_pipeline.settings.mode import ConfigurationError
+from pod_pipeline.settings.mode import DEV_BUCKET_DIR, ConfigurationError
 
 PRODUCTION = {"POD_MODE": "production", "GELATO_API_KEY": "key-for-this-test", "POD_STORAGE": "local",
               "POD_CATALOG_URL": "sqlite:////tmp/pod-one-place.db", "POD_COPYWRITER": "offline"}
@@ -27,6 +29,14 @@ def test_runs_are_tagged_with_the_mode_of_the_environment_given(monkeypatch):
     demo = build_definitions({"POD_MODE": "demo"})
     assert demo.resolve_job_def("publish_artwork").tags["pod/mode"] == "demo"
     assert defs.resolve_job_def("publish_artwork").tags["pod/mode"] == "production"
+    # ... and where its runs write, named on every run: bucket and catalog database (no credential).
+    assert {(job.tags["pod/catalog"], job.tags["pod/bucket"]) for job in jobs} == {
+        ("/tmp/pod-one-place.db", os.path.abspath(DEV_BUCKET_DIR))}
+    other = build_definitions({**PRODUCTION, "POD_STORAGE": "supabase", "SUPABASE_URL": "https://abc.supabase.co",
+                               "SUPABASE_SERVICE_ROLE_KEY": "k",
+                               "POD_CATALOG_URL": "postgresql://pod:secret@db.example:6543/shop"})
+    assert {k: v for k, v in other.resolve_job_def("publish_artwork").tags.items() if k != "pod/mode"} == {
+        "pod/bucket": "abc.supabase.co/artwork", "pod/catalog": "db.example:6543/shop"}
 
 
 def test_batching_comes_from_the_environment_given(monkeypatch):

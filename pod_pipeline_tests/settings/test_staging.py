@@ -15,7 +15,7 @@ from pod_pipeline.catalog.sqlite import SqliteCatalog
 from pod_pipeline.definitions import build_definitions
 from pod_pipeline.defs.environment import bucket_and_database, build_resources, check_staging_places
 from pod_pipeline.gelato.client import GelatoClient, RefusedStore
-from pod_pipeline.settings import DEFAULT_SETTINGS_PATH, SellerSettings
+from pod_pipeline.settings import DEFAULT_SETTINGS_PATH, SellerSettings, load_settings
 from pod_pipeline.settings.mode import ConfigurationError, current_mode
 from pod_pipeline.tools.sensor_driver import SensorDriver, follow_until_settled
 from pod_pipeline_tests.conftest import poster_only_settings
@@ -103,7 +103,7 @@ def test_a_staging_client_never_sends_a_request_naming_a_production_store():
 def test_a_staging_run_publishes_to_the_staging_store_only_and_says_so(tmp_path, pipeline_env, gelato_sandbox):
     """The real-service code paths (POD_MODE=staging: no sandbox defaults) against the sandbox as
     if it were Gelato: products land in the staging store, none in production's; every run
-    carries pod/mode=staging."""
+    carries pod/mode=staging and names staging's bucket and catalog database."""
     bucket = {k: pipeline_env[k] for k in ("POD_BUCKET_DIR", "POD_BUCKET_URL", "POD_CATALOG_URL")}
     env = staging_env(tmp_path, gelato_sandbox.base_url, bucket, stores={"main": STAGING_STORE})
     resources = build_resources(env)
@@ -117,6 +117,9 @@ def test_a_staging_run_publishes_to_the_staging_store_only_and_says_so(tmp_path,
         follow_until_settled(defs, instance, timeout_seconds=30)
         runs = instance.get_runs()
         assert runs and all(run.tags.get("pod/mode") == "staging" for run in runs)
+        places = load_settings(env["POD_SETTINGS"]).staging
+        assert {(run.tags.get("pod/bucket"), run.tags.get("pod/catalog")) for run in runs} == {
+            (places.bucket, places.catalog_database)}
         assert instance.get_latest_materialization_event(AssetKey("published_products")) is not None
     stores = {p.store_id for p in gelato_sandbox.state.products.values()}
     assert stores == {STAGING_STORE}

@@ -5,7 +5,8 @@ from dagster import Definitions, load_assets_from_modules
 
 from pod_pipeline.defs.gelato_cache import assets
 from pod_pipeline.defs.gelato_cache.jobs import refresh_gelato_cache_job
+from pod_pipeline.defs.runs import RunMode
 
 
-def build(mode: str) -> Definitions:
+def build(mode: RunMode) -> Definitions:
     return Definitions(assets=load_assets_from_modules([assets]), jobs=[refresh_gelato_cache_job(mode)])

@@ -31,7 +31,7 @@ from pod_pipeline.defs.dagster_private import ASSET_PARTITION_RANGE_START_TAG, B
 from pod_pipeline.defs.publishing.stopped_sensor import PARTITION_TAG
 from pod_pipeline.defs.publishing.upload_sensor import batch_paths
 from pod_pipeline.defs.resources import CatalogResource, PartitionRetirementResource
-from pod_pipeline.defs.runs import IN_FLIGHT, artworks_partitions
+from pod_pipeline.defs.runs import IN_FLIGHT, RunMode, artworks_partitions
 
 RETIRED_STATUSES = ("rejected", "failed")  # no product of theirs is live: nothing to re-price
 PER_TICK = 500
@@ -101,7 +101,7 @@ def retire(context: SensorEvaluationContext, catalog: CatalogResource,
 
 
 @functools.cache
-def partition_retirement_sensor(mode: str):
+def partition_retirement_sensor(mode: RunMode):
     """One sensor object per mode (features share it)."""
 
     @sensor(name="partition_retirement_sensor", minimum_interval_seconds=3600,

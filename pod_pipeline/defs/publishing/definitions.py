@@ -9,8 +9,9 @@ from pod_pipeline.defs.publishing.jobs import publish_artwork_job
 from pod_pipeline.defs.publishing.status_sensor import product_status_sensor
 from pod_pipeline.defs.publishing.stopped_sensor import stopped_artwork_sensor
 from pod_pipeline.defs.publishing.upload_sensor import upload_sensor
+from pod_pipeline.defs.runs import RunMode
 
 
-def build(mode: str) -> Definitions:
+def build(mode: RunMode) -> Definitions:
     return Definitions(assets=load_assets_from_modules([artworks, variants, print_files, listing, prices, published_products]),
                        jobs=[publish_artwork_job(mode)], sensors=[upload_sensor(mode), stopped_artwork_sensor(mode), product_status_sensor(mode)])

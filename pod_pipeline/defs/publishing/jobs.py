@@ -5,7 +5,7 @@ import functools
 from dagster import AssetSelection
 
 from pod_pipeline.defs.publishing.hooks import record_artwork_failure
-from pod_pipeline.defs.runs import pipeline_job
+from pod_pipeline.defs.runs import RunMode, pipeline_job
 
 PUBLISH_ARTWORK = "publish_artwork"
 PER_ARTWORK_ASSETS = AssetSelection.assets("artworks", "variants", "listing", "print_files", "prices",
@@ -17,7 +17,7 @@ PER_ARTWORK_ASSETS = AssetSelection.assets("artworks", "variants", "listing", "p
 # pyproject.toml; library code sets no warning filters).
 # A run covers one artwork or a batch of new ones (a range run; `batch.py` isolates each artwork).
 @functools.cache
-def publish_artwork_job(mode: str):
+def publish_artwork_job(mode: RunMode):
     return pipeline_job(
         PUBLISH_ARTWORK, PER_ARTWORK_ASSETS, mode,
         "Turn uploaded artworks (one, or a batch of new ones as a range run) into live store "

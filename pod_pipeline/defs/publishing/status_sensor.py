@@ -27,7 +27,7 @@ from pod_pipeline.defs.gelato_resource import GelatoResource
 from pod_pipeline.defs.gelato_cache.jobs import REFRESH_GELATO_CACHE, refresh_gelato_cache_job
 from pod_pipeline.observability.sentry import report_errors
 from pod_pipeline.defs.resources import CatalogResource, SettingsResource
-from pod_pipeline.defs.runs import sensor_interval_seconds
+from pod_pipeline.defs.runs import RunMode, sensor_interval_seconds
 from pod_pipeline.defs.ui_metadata import product_links, table
 
 PUBLISHED_PRODUCTS = AssetKey("published_products")
@@ -93,7 +93,7 @@ def observations(report: FollowReport, catalog, titles: dict[str, str]) -> list[
 
 
 @functools.cache
-def product_status_sensor(mode: str):
+def product_status_sensor(mode: RunMode):
     """The sensor, targeting this mode's cache refresh job (one object per mode)."""
 
     @sensor(

@@ -19,7 +19,7 @@ from dagster import (AssetSelection, DagsterEventType, DagsterInstance, DagsterR
 
 from pod_pipeline.defs.publishing.batch import STOPPED, UPSTREAM_REASON
 from pod_pipeline.defs.publishing.jobs import PER_ARTWORK_ASSETS, publish_artwork_job
-from pod_pipeline.defs.runs import sensor_interval_seconds
+from pod_pipeline.defs.runs import RunMode, sensor_interval_seconds
 
 STOPPED_IN_TAG = "pod/stopped_in_run"
 PARTITION_TAG = "dagster/partition"
@@ -57,7 +57,7 @@ def rerun_requests(instance: DagsterInstance, run: DagsterRun, asset_graph) -> l
 
 
 @functools.cache
-def stopped_artwork_sensor(mode: str):
+def stopped_artwork_sensor(mode: RunMode):
     """The sensor for this mode's publish job (one object per mode: features share it)."""
 
     @run_status_sensor(

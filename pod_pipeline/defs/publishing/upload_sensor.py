@@ -28,8 +28,8 @@ from dagster import (
 from pod_pipeline.defs.dagster_private import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from pod_pipeline.defs.gelato_cache.jobs import REFRESH_GELATO_CACHE, refresh_gelato_cache_job
 from pod_pipeline.defs.publishing.jobs import PUBLISH_ARTWORK, publish_artwork_job
-from pod_pipeline.defs.runs import (ARTWORK_LOCK_TAG, IN_FLIGHT, UPLOAD_PATH_TAG, UPLOAD_VERSION_TAG, artworks_partitions,
-                                    sensor_interval_seconds)
+from pod_pipeline.defs.runs import (ARTWORK_LOCK_TAG, IN_FLIGHT, UPLOAD_PATH_TAG, UPLOAD_VERSION_TAG, RunMode,
+                                    artworks_partitions, sensor_interval_seconds)
 from pod_pipeline.storage.base import Upload, printable
 from pod_pipeline.observability import report_errors, with_run_logger
 from pod_pipeline.defs.resources import CatalogResource, StorageResource, UploadBatchingResource
@@ -112,7 +112,7 @@ def gelato_cache_missing(context: SensorEvaluationContext) -> bool:
 
 
 @functools.cache
-def upload_sensor(mode: str):
+def upload_sensor(mode: RunMode):
     """The sensor, targeting this mode's jobs (one object per mode: features share them)."""
 
     @sensor(

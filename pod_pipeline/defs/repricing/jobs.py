@@ -4,14 +4,14 @@ import functools
 
 from dagster import AssetSelection
 
-from pod_pipeline.defs.runs import pipeline_job
+from pod_pipeline.defs.runs import RunMode, pipeline_job
 
 REPRICE_CATALOG = "reprice_catalog"
 REPRICE_PRICES = "reprice_prices"
 
 
 @functools.cache
-def reprice_catalog_job(mode: str):
+def reprice_catalog_job(mode: RunMode):
     return pipeline_job(
         REPRICE_CATALOG, AssetSelection.assets("templates", "base_costs"), mode,
         "Re-price every artwork: refresh Gelato's templates and unit costs, then the sensor "
@@ -20,7 +20,7 @@ def reprice_catalog_job(mode: str):
 
 
 @functools.cache
-def reprice_prices_job(mode: str):
+def reprice_prices_job(mode: RunMode):
     return pipeline_job(
         REPRICE_PRICES, AssetSelection.assets("prices"), mode,
         "Re-price a range of artworks from the cached unit costs (launched as range runs by "

@@ -29,7 +29,7 @@ from pod_pipeline.defs.dagster_private import ASSET_PARTITION_RANGE_END_TAG, ASS
 from pod_pipeline.defs.repricing.jobs import REPRICE_PRICES, reprice_catalog_job, reprice_prices_job
 from pod_pipeline.defs.resources import SettingsResource
 from pod_pipeline.observability import with_run_logger
-from pod_pipeline.defs.runs import DRY_RUN_TAG, REPRICE_RUN_SIZE, REPRICE_TAG, artworks_partitions
+from pod_pipeline.defs.runs import DRY_RUN_TAG, REPRICE_RUN_SIZE, REPRICE_TAG, RunMode, artworks_partitions
 from pod_pipeline.settings import SettingsError
 
 DEFAULT_CRON = "0 5 * * 1"
@@ -59,7 +59,7 @@ def range_requests(keys: list[str], reprice_id: str, dry_run: bool, size: int = 
 
 
 @functools.cache
-def build_reprice_schedule(cron: str, mode: str):
+def build_reprice_schedule(cron: str, mode: RunMode):
     @schedule(job=reprice_catalog_job(mode), cron_schedule=cron, default_status=DefaultScheduleStatus.RUNNING,
               description="Re-price the catalog: refresh Gelato's costs, then re-price every artwork "
               "(pricing.repricing in the settings: policy, schedule, dry_run).")
@@ -72,7 +72,7 @@ def build_reprice_schedule(cron: str, mode: str):
 
 
 @functools.cache
-def reprice_after_cost_refresh(mode: str):
+def reprice_after_cost_refresh(mode: RunMode):
     return run_status_sensor(
         name="reprice_after_cost_refresh",
         run_status=DagsterRunStatus.SUCCESS,

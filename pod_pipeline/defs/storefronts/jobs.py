@@ -4,13 +4,13 @@ import functools
 
 from dagster import AssetSelection
 
-from pod_pipeline.defs.runs import pipeline_job
+from pod_pipeline.defs.runs import RunMode, pipeline_job
 
 PUSH_STOREFRONT_PRICES = "push_storefront_prices"
 
 
 @functools.cache
-def push_storefront_prices_job(mode: str):
+def push_storefront_prices_job(mode: RunMode):
     return pipeline_job(PUSH_STOREFRONT_PRICES, AssetSelection.assets("storefront_prices"), mode,
                         "Push every due retail price (new live products, re-priced variants, earlier "
                         "failures past their back-off) to the store's marketplace.")

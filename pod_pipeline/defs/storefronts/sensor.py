@@ -10,7 +10,7 @@ from dagster import (DagsterRunStatus, DefaultSensorStatus, RunRequest, RunsFilt
 
 from pod_pipeline.catalog.rows import now
 from pod_pipeline.defs.resources import CatalogResource, SettingsResource
-from pod_pipeline.defs.runs import sensor_interval_seconds
+from pod_pipeline.defs.runs import RunMode, sensor_interval_seconds
 from pod_pipeline.defs.storefronts.jobs import PUSH_STOREFRONT_PRICES, push_storefront_prices_job
 
 UNFINISHED = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING,
@@ -30,7 +30,7 @@ def due_push(context: SensorEvaluationContext, catalog: CatalogResource, setting
 
 
 @functools.cache
-def storefront_price_sensor(mode: str):
+def storefront_price_sensor(mode: RunMode):
     @sensor(name="storefront_price_sensor", job=push_storefront_prices_job(mode),
             minimum_interval_seconds=sensor_interval_seconds(mode), default_status=DefaultSensorStatus.RUNNING,
             description="Starts push_storefront_prices whenever a retail price is due on the marketplace "

@@ -105,7 +105,7 @@ def measure_scale(artworks: int = 100_000, database_url: str | None = None) -> d
     from pod_pipeline.catalog.sqlite import SqliteCatalog
     from pod_pipeline.defs.operations.retirement import PER_TICK, partition_retirement_sensor
     from pod_pipeline.defs.publishing.upload_sensor import upload_sensor
-    from pod_pipeline.defs.runs import artworks_partitions
+    from pod_pipeline.defs.runs import RunMode, artworks_partitions
     from pod_pipeline.defs.resources import (CatalogResource, LocalStorageResource, PartitionRetirementResource,
                                              UploadBatchingResource)
     from pod_pipeline.tools.benchmarks.artworks import write_artworks
@@ -148,14 +148,14 @@ def measure_scale(artworks: int = 100_000, database_url: str | None = None) -> d
                 "storage": LocalStorageResource(local_root=str(home / "bucket")), "catalog": catalog,
                 "batching": UploadBatchingResource()})
             started = time.perf_counter()
-            result = upload_sensor("demo")(context)
+            result = upload_sensor(RunMode("demo"))(context)
             report["upload_tick_50_new_seconds"] = round(time.perf_counter() - started, 3)
             report["upload_tick_runs"] = len(result.run_requests)
             idle = build_sensor_context(instance=instance, cursor=result.cursor, resources={
                 "storage": LocalStorageResource(local_root=str(home / "bucket")), "catalog": catalog,
                 "batching": UploadBatchingResource()})
             started = time.perf_counter()
-            upload_sensor("demo")(idle)
+            upload_sensor(RunMode("demo"))(idle)
             report["upload_tick_idle_seconds"] = round(time.perf_counter() - started, 3)
 
             env = {"POD_MODE": "demo", "DAGSTER_HOME": str(home / "dagster"),
@@ -174,7 +174,7 @@ def measure_scale(artworks: int = 100_000, database_url: str | None = None) -> d
             retire = build_sensor_context(instance=instance, resources={
                 "catalog": catalog, "retirement": PartitionRetirementResource()})
             started = time.perf_counter()
-            retired = partition_retirement_sensor("demo")(retire)
+            retired = partition_retirement_sensor(RunMode("demo"))(retire)
             report["retirement_tick_seconds"] = round(time.perf_counter() - started, 2)
             report["retirement_tick_retired"] = sum(len(r.partition_keys) for r in retired.dynamic_partitions_requests)
             started = time.perf_counter()

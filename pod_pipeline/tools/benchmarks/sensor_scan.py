@@ -98,6 +98,7 @@ def _through_upload_sensor(database_url: str, cursor: str | None, expected: int)
 
     from pod_pipeline.defs.publishing.upload_sensor import upload_sensor
     from pod_pipeline.defs.resources import CatalogResource, SupabaseStorageResource, UploadBatchingResource
+    from pod_pipeline.defs.runs import RunMode
 
     resource = SupabaseStorageResource(supabase_url=UNUSED_SUPABASE_URL, service_role_key=UNUSED_KEY,
                                bucket=BUCKET, database_url=database_url)
@@ -110,7 +111,7 @@ def _through_upload_sensor(database_url: str, cursor: str | None, expected: int)
         while ticks < expected + 2:
             context = build_sensor_context(instance=instance, cursor=cursor, resources=resources)
             started = time.perf_counter()
-            result = upload_sensor("demo")(context)
+            result = upload_sensor(RunMode("demo"))(context)
             seconds.append(time.perf_counter() - started)
             ticks += 1
             if not isinstance(result, SensorResult) or not result.run_requests:

@@ -17,6 +17,7 @@ from pod_pipeline.defs.resources import (CatalogResource, LocalStorageResource, 
 from pod_pipeline.storage.base import artwork_id_for
 
 from pod_pipeline_tests.catalog.funnel_seed import set_times
+from pod_pipeline.defs.runs import RunMode
 
 AGES = {"old-rejected.png": ("rejected", 40), "old-failed.png": ("failed", 40), "old-published.png": ("published", 400),
         "busy-rejected.png": ("rejected", 35), "new-rejected.png": ("rejected", 2)}
@@ -46,13 +47,13 @@ def upload(instance, bucket, catalog, cursor=None):
     context = build_sensor_context(instance=instance, cursor=cursor, resources={
         "storage": LocalStorageResource(local_root=str(bucket)), "catalog": catalog,
         "batching": UploadBatchingResource()})
-    return upload_sensor("demo")(context)
+    return upload_sensor(RunMode("demo"))(context)
 
 
 def retire(instance, catalog, cursor=None, days=30):
     context = build_sensor_context(instance=instance, cursor=cursor, resources={
         "catalog": catalog, "retirement": PartitionRetirementResource(retire_after_days=days)})
-    result = partition_retirement_sensor("demo")(context)
+    result = partition_retirement_sensor(RunMode("demo"))(context)
     if isinstance(result, SensorResult):
         for request in result.dynamic_partitions_requests:
             for key in request.partition_keys:

@@ -4,6 +4,7 @@ from dagster import AssetMaterialization, DagsterInstance, SensorResult, SkipRea
 from pod_pipeline.catalog.rows import ArtworkRow
 from pod_pipeline.defs.publishing.upload_sensor import upload_sensor
 from pod_pipeline.defs.resources import CatalogResource, LocalStorageResource, UploadBatchingResource
+from pod_pipeline.defs.runs import RunMode
 
 
 @pytest.fixture
@@ -25,7 +26,7 @@ def tick(instance, bucket, cursor=None, batching=UploadBatchingResource()):
     context = build_sensor_context(instance=instance, cursor=cursor,
                                    resources={"storage": LocalStorageResource(local_root=str(bucket)),
                                               "catalog": catalog_of(bucket), "batching": batching})
-    return upload_sensor("demo")(context)
+    return upload_sensor(RunMode("demo"))(context)
 
 
 def upload(bucket, name, data=b"png"):
