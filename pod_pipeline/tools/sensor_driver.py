@@ -9,6 +9,7 @@ import time
 
 from dagster import Definitions, DagsterInstance, RunsFilter, build_sensor_context
 
+from pod_pipeline.defs.dagster_private import sensor_resources
 from pod_pipeline.publishing.product_status import FOLLOWED_BY_SENSOR
 from pod_pipeline.tools.run_workers import RunWorkers
 
@@ -24,6 +25,7 @@ class SensorDriver:
         # The console logger only; every event still lands in the instance for the UI.
         self.run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
         self.sensor = defs.resolve_sensor_def(sensor_name)
+        self.resources = sensor_resources(defs, self.sensor)  # built each tick, as the daemon's are
         self.cursor: str | None = None
         self.runs_launched = 0
         self.last_requested = 0  # run requests in the last tick, before run-key deduplication
@@ -38,7 +40,7 @@ class SensorDriver:
     def tick(self) -> int:
         """One evaluation; returns how many runs it executed (or handed to the workers)."""
         context = build_sensor_context(instance=self.instance, instance_ref=self.instance.get_ref(),
-                                      cursor=self.cursor, definitions=self.defs, resources=self.defs.resources,
+                                      cursor=self.cursor, definitions=self.defs, resources=self.resources,
                                       sensor_name=self.sensor.name)
         data = self.sensor.evaluate_tick(context)
         for request in data.dynamic_partitions_requests or []:

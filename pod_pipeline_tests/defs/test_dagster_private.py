@@ -72,3 +72,29 @@ def test_sensor_states_are_read_by_instigator_type():
     with instance_for_test() as instance:
         assert InstigatorType.SENSOR.value == "SENSOR"
         assert instance.all_instigator_state(instigator_type=InstigatorType.SENSOR) == []
+
+
+def test_a_sensor_is_given_only_the_resources_it_needs_and_theirs():
+    """As the daemon's code server: the upload sensor's resources, not the whole code location's."""
+    from pod_pipeline.definitions import build_definitions
+    from pod_pipeline.defs.dagster_private import sensor_resources
+
+    defs = build_definitions({"POD_MODE": "demo"})
+    sensor = defs.resolve_sensor_def("upload_sensor")
+    built = sensor_resources(defs, sensor)
+    assert set(built) == set(sensor.required_resource_keys) == {"storage", "catalog", "batching"}
+    assert len(defs.resources) > len(built)
+
+    from dagster import resource, sensor as make_sensor
+
+    @resource(required_resource_keys={"inner"})
+    def outer(init_context):
+        return init_context.resources.inner
+
+    @make_sensor(job_name="nothing", required_resource_keys={"outer"})
+    def needs_outer(context):
+        return None
+
+    nested = Definitions(assets=[upstream], sensors=[needs_outer], jobs=[define_asset_job("nothing", selection=[upstream])],
+                         resources={"outer": outer, "inner": "inner value", "unused": "not built"})
+    assert set(sensor_resources(nested, needs_outer)) == {"outer", "inner"}
