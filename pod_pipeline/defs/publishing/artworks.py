@@ -12,6 +12,7 @@ from pod_pipeline.artwork.inspection import ArtworkRejected, process_artwork
 from pod_pipeline.defs.publishing.batch import ArtworkBatch
 from pod_pipeline.catalog.rows import ArtworkRow
 from pod_pipeline.defs.publishing.checks import PRINT_FILE_CHECK, print_file_check
+from pod_pipeline.defs.publishing.run_guard import wait_for_runs_ahead
 from pod_pipeline.defs.runs import MAX_BATCH_SIZE, UPLOAD_PATH_TAG, UPLOAD_VERSION_TAG, artworks_partitions
 from pod_pipeline.defs.resources import CatalogResource, SettingsResource, StorageResource
 from pod_pipeline.storage.base import UploadRefused, content_name, owner_of, path_problem, printable
@@ -160,6 +161,7 @@ def artworks(context: AssetExecutionContext, config: UploadPaths, storage: Stora
     and a web preview. A rejected file stops here with a reason the seller can read; in a batch
     the other artworks go on. Then the print file is fetched as Gelato will fetch it
     (`print_file_is_reachable`): an artwork that fails it stops too."""
+    wait_for_runs_ahead(context)  # a run launched by hand over an artwork a batch is publishing
     bucket, db, rules = storage.open(), catalog.open(), settings.load().print
     batch = ArtworkBatch(context, "artworks")
 
