@@ -213,6 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
                                  "and catalog, move 10% of Gelato's unit costs, re-price as the schedule does, and "
                                  "time a no-op single-run asset over the same partitions beside it.")
     reprice.add_argument("--artworks", type=int, default=10_000, help="Artworks in the catalog.")
+    reprice.add_argument("--partitions", type=int, default=None,
+                         help="Artwork partitions in the instance (default: the artworks). Above them, only the "
+                         "range runs over the seeded artworks run (artworks then a multiple of 10,000).")
     reprice.add_argument("--catalog", choices=["postgres", "sqlite"], default="postgres",
                          help="postgres: a throw-away database on the local server (migrated); sqlite: a file.")
     reprice.add_argument("--json", action="store_true", help="Print the figures as JSON.")

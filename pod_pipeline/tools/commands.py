@@ -307,7 +307,7 @@ def bench_copy(args: argparse.Namespace) -> int:
 def bench_reprice(args: argparse.Namespace) -> int:
     from pod_pipeline.tools.benchmarks.reprice import measure_reprice
 
-    report = measure_reprice(args.artworks, args.catalog)
+    report = measure_reprice(args.artworks, args.catalog, args.partitions)
     print(json.dumps(report) if args.json else "\n".join(f"{k}: {v}" for k, v in report.items()))
     return 0
 

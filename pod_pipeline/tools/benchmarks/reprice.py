@@ -8,6 +8,12 @@ the same instance: a no-op single-run asset over the same partitions, i.e. the f
 partitioned re-pricing pays in materialization events. Then the re-pricing once more with
 nothing changed, which must write nothing.
 
+With `partitions` above `artworks`, the instance also holds that many other artwork partitions
+(added after the seeded ones, so they come last in the sensor's ranges) and only the range runs
+over the seeded artworks are executed: what a range run costs in an instance of 100,000
+partitions, set beside the same run in an instance of its own size. Floor and no-op pass are
+skipped then.
+
     measure_reprice(artworks=10_000)  # → {"artworks", "variants", "price_calls", "unique_price_keys", ...}
 """
 
@@ -37,7 +43,7 @@ from pod_pipeline.defs.publishing.variants import fit_frame
 from pod_pipeline.catalog.rows import ArtworkRow, ProductRow, VariantRow, product_id_for
 from pod_pipeline.definitions import build_definitions
 from pod_pipeline.gelato.models import Template
-from pod_pipeline.defs.runs import artworks_partitions
+from pod_pipeline.defs.runs import REPRICE_RUN_SIZE, artworks_partitions
 from pod_pipeline.tools.sandbox.config import SandboxConfig
 from pod_pipeline.tools.sandbox.server import SandboxServer
 from pod_pipeline.tools.storage_standin.database import DEFAULT_ADMIN_URL, temporary_database
@@ -66,8 +72,10 @@ def floor_seconds(instance: DagsterInstance, keys: list[str]) -> float:
     return time.perf_counter() - started
 
 
-def run_repricing(defs: Definitions, instance: DagsterInstance, tags: dict[str, str] | None = None) -> dict:
-    """The schedule's path, in process: the cost refresh run, then every range run the sensor asks for."""
+def run_repricing(defs: Definitions, instance: DagsterInstance, tags: dict[str, str] | None = None,
+                  first_runs: int | None = None) -> dict:
+    """The schedule's path, in process: the cost refresh run, then every range run the sensor asks
+    for (or its first `first_runs`)."""
     refresh = defs.resolve_job_def("reprice_catalog").execute_in_process(
         instance=instance, run_config=QUIET, tags=tags or {})
     sensor = defs.resolve_sensor_def("reprice_after_cost_refresh")
@@ -76,6 +84,7 @@ def run_repricing(defs: Definitions, instance: DagsterInstance, tags: dict[str, 
         dagster_event=refresh.get_run_success_event())
     requests = sensor(context) or []
     requests = requests if isinstance(requests, list) else []
+    requests = requests[:first_runs] if first_runs is not None else requests
     rows_written = 0
     for request in requests:
         result = defs.resolve_job_def(request.job_name).execute_in_process(
@@ -151,7 +160,11 @@ def _catalog_url(kind: str, folder: Path) -> Iterator[str]:
         yield url
 
 
-def measure_reprice(artworks: int = 10_000, catalog: str = "postgres") -> dict:
+def measure_reprice(artworks: int = 10_000, catalog: str = "postgres", partitions: int | None = None) -> dict:
+    partitions = partitions or artworks
+    if partitions < artworks or (partitions > artworks and artworks % REPRICE_RUN_SIZE):
+        raise ValueError(f"partitions must be at least the artworks, and then artworks a multiple of {REPRICE_RUN_SIZE}")
+    only = None if partitions == artworks else artworks // REPRICE_RUN_SIZE
     with tempfile.TemporaryDirectory(prefix="pod-bench-reprice-") as tmp, \
             SandboxServer(SandboxConfig(publish_delay_seconds=0.0)) as sandbox, \
             _catalog_url(catalog, Path(tmp)) as catalog_url:
@@ -162,22 +175,31 @@ def measure_reprice(artworks: int = 10_000, catalog: str = "postgres") -> dict:
         (Path(tmp) / "dagster").mkdir()
         instance = DagsterInstance.local_temp(str(Path(tmp) / "dagster"))
         keys, variants = seed(defs, instance, artworks)
-        initial = run_repricing(defs, instance)  # the prices publishing would have stored
+        started = time.perf_counter()
+        for start in range(artworks, partitions, 10_000):  # the rest of a big shop's artworks
+            instance.add_dynamic_partitions(artworks_partitions.name, [
+                f"other-{i:06d}" for i in range(start, min(partitions, start + 10_000))])
+        adding_seconds = time.perf_counter() - started
+        initial = run_repricing(defs, instance, first_runs=only)  # the prices publishing would have stored
 
         moved = move_costs(sandbox, defs)
         sandbox.reset_calls()
         started = time.perf_counter()
-        repriced = run_repricing(defs, instance)
+        repriced = run_repricing(defs, instance, first_runs=only)
         wall = time.perf_counter() - started
         calls = sandbox.call_counts()
 
-        floor = floor_seconds(instance, keys)
-        started = time.perf_counter()
-        unchanged = run_repricing(defs, instance)
-        noop_wall = time.perf_counter() - started
+        floor, noop_wall, unchanged = None, None, {"rows_written": None}
+        if only is None:
+            floor = floor_seconds(instance, keys)
+            started = time.perf_counter()
+            unchanged = run_repricing(defs, instance)
+            noop_wall = time.perf_counter() - started
         seller = defs.resources["settings"].load()
         return {
             "artworks": artworks,
+            "partitions": partitions,
+            "adding_other_partitions_seconds": round(adding_seconds, 2),
             "variants": variants,
             "catalog": catalog,
             "price_rows": initial["rows_written"],
@@ -188,8 +210,8 @@ def measure_reprice(artworks: int = 10_000, catalog: str = "postgres") -> dict:
             "range_runs": repriced["range_runs"],
             "rows_written": repriced["rows_written"],
             "wall_seconds": round(wall, 2),
-            "floor_seconds": round(floor, 2),
+            "floor_seconds": round(floor, 2) if floor else None,
             "ratio_to_floor": round(wall / floor, 2) if floor else None,
             "unchanged_rows_written": unchanged["rows_written"],
-            "unchanged_wall_seconds": round(noop_wall, 2),
+            "unchanged_wall_seconds": round(noop_wall, 2) if noop_wall is not None else None,
         }
