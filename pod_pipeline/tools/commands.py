@@ -351,6 +351,12 @@ def bench_publish(args: argparse.Namespace) -> int:
               f"sensors ticked for {breakdown['sensor_tick_seconds']} s besides):")
         for name, part in breakdown["parts"].items():
             print(f"  {name:<42} {part['seconds']:>8.2f} s  {100 * part['share']:5.1f}%")
+        print(f"CPU while the clocks ran ({os.cpu_count()} cores):")
+        for side, key in (("pipeline", "cpu_seconds"), ("floor with the domain work", "domain_floor_cpu_seconds"),
+                          ("bare client floor", "floor_cpu_seconds")):
+            parts = report[key]
+            print(f"  {side:<28} {sum(parts.values()):>7.1f} s  (" + ", ".join(
+                f"{name} {seconds:.1f}" for name, seconds in parts.items()) + ")")
     return 0 if report["published"] == report["artworks"] else 1
 
 

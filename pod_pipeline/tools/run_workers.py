@@ -76,6 +76,11 @@ class RunWorkers:
             time.sleep(poll_seconds)
 
     @property
+    def pids(self) -> list[int]:
+        """The worker processes (started by `warm`); the executor keeps them by pid."""
+        return list(self.pool._processes or {})
+
+    @property
     def busy(self) -> bool:
         return any(not future.done() for future in self.pending)
 

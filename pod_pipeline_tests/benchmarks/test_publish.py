@@ -33,5 +33,11 @@ def test_a_small_bulk_upload_is_published_in_batches_with_one_create_per_product
     steps = {name.removeprefix("step ") for name in breakdown["parts"] if name.startswith("step ")}
     assert {"artworks", "variants", "listing", "print_files", "prices", "published_products"} <= steps, steps
     assert "queued and launching" in breakdown["parts"]
+    # CPU by process while each clock ran: the run workers and the sensors did work on the
+    # pipeline's side; the floors' client process did theirs, the sandbox served both.
+    assert report["cpu_seconds"]["run workers"] > 0 and report["domain_floor_cpu_seconds"]["bench process"] > 0
+    assert all(seconds >= 0 for side in ("cpu_seconds", "floor_cpu_seconds", "domain_floor_cpu_seconds")
+               for seconds in report[side].values()), report
+    assert report["domain_floor_cpu_seconds"]["bench process"] > report["floor_cpu_seconds"]["bench process"]
     total = sum(part["seconds"] for part in breakdown["parts"].values())
     assert abs(total - breakdown["run_seconds"]) < 0.05 * breakdown["run_seconds"] + 0.05

@@ -15,6 +15,7 @@ per print area, the contact sheet; written to the bucket), then its products cre
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -48,6 +49,7 @@ from pod_pipeline.publishing.product_status import is_live
 from pod_pipeline.settings import SellerSettings, load_settings
 from pod_pipeline.storage.base import artwork_id_for, owner_of
 from pod_pipeline.storage.file_server import BUCKET_MOUNT, create_bucket_app
+from pod_pipeline.tools.benchmarks.cpu import CpuMeter
 from pod_pipeline.tools.demo import put_into_bucket
 from pod_pipeline.tools.sandbox.config import SandboxConfig
 from pod_pipeline.tools.sandbox.process import SandboxProcess
@@ -71,6 +73,11 @@ class Floor:
     costs: pd.DataFrame
     cache_seconds: float
     call_counts: object  # () -> {route: calls}
+    sandbox_pid: int
+
+    def cpu_meter(self) -> CpuMeter:
+        """This process (the floor's client, threads and bucket server) and the sandbox."""
+        return CpuMeter({"bench process": [os.getpid()], "Gelato sandbox": [self.sandbox_pid]}).start()
 
     def create(self, path: str, template_id: str, title: str, description: str, tags: list[str]) -> str:
         choice = next(t for t in self.seller.templates if t.id == template_id)
@@ -107,21 +114,21 @@ def floor(folder: Path, files: list[Path], settings_path: Path, latency: float, 
         costs = pd.DataFrame(list(pool.map(lambda key: unit_cost_row(_LOG, client, *key),
                                            unique_price_keys(templates, seller.markets))))
         yield Floor(seller, folder, bucket.base_url + BUCKET_MOUNT, client, pool, paths, templates, costs,
-                    time.monotonic() - started, sandbox.call_counts)
+                    time.monotonic() - started, sandbox.call_counts, sandbox.pid)
 
 
 def run_floor(home: Path, files: list[Path], latency: float, concurrency: int, settings_path: Path,
               publish_delay: float) -> dict:
     """The same Gelato calls, straight from the client: creates, then status reads until live."""
     with floor(home / "floor-bucket", files, settings_path, latency, concurrency, publish_delay) as side:
-        started = time.monotonic()
+        started, cpu = time.monotonic(), side.cpu_meter()
         jobs = [(path, choice.id) for path in side.paths for choice in side.seller.templates]
         created = list(side.pool.map(lambda job: side.create(*job, title=f"{job[0]} {job[1]}",
                                                              description="<p>floor</p>", tags=["floor"]), jobs))
         side.until_live(created)
-        wall = time.monotonic() - started
+        wall, cpu_seconds = time.monotonic() - started, cpu.stop()
         calls = side.call_counts()
-    return {"floor_seconds": round(wall, 2), "calls": calls, "products": len(created),
+    return {"floor_seconds": round(wall, 2), "cpu_seconds": cpu_seconds, "calls": calls, "products": len(created),
             "cache_seconds": round(side.cache_seconds, 2)}
 
 
@@ -164,7 +171,7 @@ def run_domain_floor(home: Path, files: list[Path], latency: float, concurrency:
     with floor(home / "domain-bucket", files, settings_path, latency, concurrency, publish_delay) as side:
         seller, writer = side.seller, OfflineCopywriter(side.seller.listing)
         rules = rule_table(side.templates, side.costs, seller, load_rates(seller.pricing.fx))
-        started = time.monotonic()
+        started, cpu = time.monotonic(), side.cpu_meter()
         domain_seconds: list[float] = []  # per artwork (list.append is atomic across threads)
         prepared: list[dict] = []
 
@@ -179,8 +186,9 @@ def run_domain_floor(home: Path, files: list[Path], latency: float, concurrency:
 
         created = [product for products in side.pool.map(publish, side.paths) for product in products]
         side.until_live(created)
-        wall = time.monotonic() - started
+        wall, cpu_seconds = time.monotonic() - started, cpu.stop()
         calls = side.call_counts()
-    return {"floor_seconds": round(wall, 2), "domain_thread_seconds": round(sum(domain_seconds), 2), "calls": calls,
+    return {"floor_seconds": round(wall, 2), "cpu_seconds": cpu_seconds,
+            "domain_thread_seconds": round(sum(domain_seconds), 2), "calls": calls,
             "products": len(created), "print_files": sum(p["print_files"] for p in prepared),
             "price_rows": sum(p["price_rows"] for p in prepared), "cache_seconds": round(side.cache_seconds, 2)}

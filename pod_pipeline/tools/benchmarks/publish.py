@@ -22,6 +22,7 @@ them), sharing the concurrency so no more calls are in flight than the floors'.
 from __future__ import annotations
 
 import logging
+import os
 import resource
 import secrets
 import tempfile
@@ -34,6 +35,7 @@ from pathlib import Path
 import yaml
 
 from pod_pipeline.tools.benchmarks.artworks import write_artworks
+from pod_pipeline.tools.benchmarks.cpu import CpuMeter
 from pod_pipeline.tools.benchmarks.floors import run_domain_floor, run_floor
 from pod_pipeline.tools.benchmarks.run_breakdown import run_breakdown
 from pod_pipeline.catalog.rows import FINAL_ARTWORK_STATUSES
@@ -112,6 +114,8 @@ def run_pipeline(home: Path, files: list[Path], latency: float, concurrency: int
             runners.wait()
             cache_seconds = time.monotonic() - cache_started
             started = time.monotonic()
+            cpu = CpuMeter({"run workers": runners.pids, "bench process (sensor ticks, webhook receiver, bucket)":
+                            [os.getpid()], "Gelato sandbox": [sandbox.pid]}).start()
             ids = [artwork_id_for(path) for path in put_into_bucket(files, home / "bucket")]
             deadline = started + timeout_seconds
             ticking = 0.0  # the sensors' evaluations (the daemon's work), inside the wall time
@@ -124,12 +128,12 @@ def run_pipeline(home: Path, files: list[Path], latency: float, concurrency: int
                 if all(status in FINAL_ARTWORK_STATUSES for status in states.elements()):
                     break
                 time.sleep(max(0.0, TICK_SECONDS - (time.monotonic() - tick_started)))
-            wall = time.monotonic() - started
+            wall, cpu_seconds = time.monotonic() - started, cpu.stop()
             runs = uploads.runs_launched + statuses.runs_launched
             breakdown = {**run_breakdown(instance), "sensor_tick_seconds": round(ticking, 2)}
         calls = sandbox.call_counts()
         products = sum(1 for _ in catalog.products_in_store())
-    return {"wall_seconds": round(wall, 2), "states": dict(states), "runs": runs, "calls": calls,
+    return {"wall_seconds": round(wall, 2), "cpu_seconds": cpu_seconds, "states": dict(states), "runs": runs, "calls": calls,
             "products": products, "cache_seconds": round(cache_seconds, 2), "breakdown": breakdown}
 
 
@@ -178,6 +182,10 @@ def run_publish_bench(artworks: int = 200, latency: float = 0.1, concurrency: in
         "calls_per_product": per_product(pipeline["calls"], pipeline["products"]),
         "floor_calls_per_product": per_product(floor["calls"], floor["products"]),
         "domain_floor_calls_per_product": per_product(domain["calls"], domain["products"]),
+        # CPU while each clock ran, by process: what orchestration itself burns, beside the waiting.
+        "cpu_seconds": pipeline["cpu_seconds"],
+        "floor_cpu_seconds": floor["cpu_seconds"],
+        "domain_floor_cpu_seconds": domain["cpu_seconds"],
         "gelato_calls": pipeline["calls"],
         "peak_rss_mb": peak_rss_mb(),  # this process: sensors, sandbox, servers
         "peak_rss_mb_largest_run_worker": worker_peak_rss_mb(),

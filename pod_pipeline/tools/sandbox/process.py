@@ -57,5 +57,9 @@ class SandboxProcess(SandboxAddresses):
             self._process.kill()
             self._process.join(timeout=10)
 
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid
+
     def call_counts(self) -> dict[str, int]:
         return httpx.get(f"{self.base_url}/_sandbox/calls", timeout=10).raise_for_status().json()
