@@ -81,16 +81,20 @@ class LocalFolderStorage(ArtworkStorage):
         found: list[tuple[int, bytes, str, os.stat_result]] = []
         if self.root.is_dir():
             for dirpath, dirnames, filenames in os.walk(self.root):  # never into linked folders
-                dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+                folder = os.path.relpath(dirpath, self.root).replace(os.sep, "/")
+                folder = "" if folder == "." else folder + "/"
+                # Hidden folders, and the pipeline's own files (`_pipeline/` at the top or in an
+                # owner's folder): never walked, they hold most of a bucket's files.
+                dirnames[:] = [d for d in dirnames if not d.startswith(".") and not is_derived(f"{folder}{d}/x")]
                 for name in filenames:
                     if name.startswith("."):
                         continue  # hidden and in-flight temp files
-                    full = Path(dirpath, name)
-                    rel = full.relative_to(self.root).as_posix()
+                    rel = folder + name
                     if is_derived(rel):
                         continue
+                    full = os.path.join(dirpath, name)
                     try:
-                        stat = full.lstat()  # the link itself, never what it points at
+                        stat = os.lstat(full)  # the link itself, never what it points at
                     except FileNotFoundError:
                         continue
                     key = (_arrival_ns(stat), os.fsencode(rel))
