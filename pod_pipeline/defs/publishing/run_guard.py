@@ -5,14 +5,18 @@ limits in dagster.yaml). A run launched from the UI over one artwork carries onl
 `dagster/partition`, and a batch (a range run) carries none of it, so the queue lets the two run
 together. The create ledger still stops a second product; this keeps them from racing at all: a
 run that shares an artwork with a run already going waits for it, before any work. Runs are
-ordered by start, so the first never waits and two runs never wait on each other."""
+ordered by their start, so the first never waits and two runs never wait on each other; a queued
+run is never waited for (no deadlock with `max_concurrent_runs`). Two runs starting within the
+moment it takes the first to record its start (or on hosts whose clocks disagree) can still both
+go on: the ledger's claims are what make a second product impossible, this only keeps the common
+case from racing."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
 
-from dagster import AssetExecutionContext, DagsterRunStatus, Failure, RunsFilter
+from dagster import AssetExecutionContext, AssetKey, DagsterEventType, DagsterRunStatus, Failure, RunsFilter
 
 from pod_pipeline.defs.dagster_private import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from pod_pipeline.defs.publishing.jobs import PUBLISH_ARTWORK
@@ -20,10 +24,13 @@ from pod_pipeline.defs.publishing.stopped_sensor import PARTITION_TAG
 from pod_pipeline.defs.publishing.upload_sensor import batch_paths
 from pod_pipeline.defs.runs import artworks_partitions
 
-RUNNING = [DagsterRunStatus.STARTING, DagsterRunStatus.STARTED]
+RUNNING = [DagsterRunStatus.STARTING, DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]
+ARTWORKS = AssetKey("artworks")
 POLL_SECONDS = 5.0
 # A run that has not ended after this long is stuck (a worker gone without run monitoring):
-# better a clear failure naming it than a run slot held forever.
+# better a clear failure naming it than a run slot held forever. Never more than a third of the
+# run's own maximum runtime (run monitoring's `max_runtime_seconds`, 900 s in deploy/), so a
+# waiting run fails with this message instead of being cancelled half-way through its work.
 MAX_WAIT_SECONDS = 30 * 60.0
 
 
@@ -42,14 +49,22 @@ def artworks_of(run, partition_keys: Callable[[], list[str]]) -> set[str]:
     return set()
 
 
-def runs_ahead(mine: set[str], my_start: tuple[float, str], records: Iterable,
+def publishes(run) -> bool:
+    """The publishing job, or any run that materializes `artworks` (launched from the asset graph)."""
+    return run.job_name == PUBLISH_ARTWORK or ARTWORKS in (run.asset_selection or ())
+
+
+Start = tuple[float, str]  # the run's RUN_START event time, then its id: a total order
+
+
+def runs_ahead(mine: set[str], my_start: Start, others: Iterable[tuple[object, Start | None]],
                partition_keys: Callable[[], list[str]]) -> list[tuple[str, set[str]]]:
-    """(run id, shared artworks) of the running publishing runs that started before this one and
-    share an artwork with it."""
+    """(run id, shared artworks) of the runs that started before this one and share an artwork
+    with it; a run not started yet finds this one when it checks. (Event storage ids would order
+    starts by commit, but on SQLite each run's events are numbered in a database of their own.)"""
     ahead = []
-    for record in records:
-        run = record.dagster_run
-        if run.run_id == my_start[1] or record.start_time is None or (record.start_time, run.run_id) >= my_start:
+    for run, start in others:
+        if start is None or start >= my_start:
             continue
         shared = mine & artworks_of(run, partition_keys)
         if shared:
@@ -57,10 +72,20 @@ def runs_ahead(mine: set[str], my_start: tuple[float, str], records: Iterable,
     return ahead
 
 
+def run_start(instance, run_id: str) -> Start | None:
+    records = instance.get_records_for_run(run_id, of_type=DagsterEventType.RUN_START, limit=1).records
+    return (records[0].event_log_entry.timestamp, run_id) if records else None
+
+
+def wait_limit(instance, run) -> float:
+    runtime = float(run.tags.get("dagster/max_runtime") or instance.run_monitoring_max_runtime_seconds or 0)
+    return min(MAX_WAIT_SECONDS, runtime / 3) if runtime > 0 else MAX_WAIT_SECONDS
+
+
 def wait_for_runs_ahead(context: AssetExecutionContext, sleep: Callable[[float], None] = time.sleep) -> None:
-    """Return once no earlier-started run shares an artwork with this one; Failure after
-    MAX_WAIT_SECONDS, naming the run that held it."""
-    instance, run_id = context.instance, context.run.run_id
+    """Return once no earlier-started run shares an artwork with this one; Failure after the
+    wait limit, naming the run that held it."""
+    instance, me = context.instance, context.run
     mine = set(context.partition_keys)
     cached: list[list[str]] = []
 
@@ -69,19 +94,22 @@ def wait_for_runs_ahead(context: AssetExecutionContext, sleep: Callable[[float],
             cached.append(instance.get_dynamic_partitions(artworks_partitions.name))
         return cached[0]
 
-    deadline = time.monotonic() + MAX_WAIT_SECONDS
+    my_start = run_start(instance, me.run_id)
+    if my_start is None:  # executed outside a launched run (no RUN_START recorded): nothing to order by
+        return
+    limit = wait_limit(instance, me)
+    deadline = time.monotonic() + limit
     while True:
-        record = instance.get_run_record_by_id(run_id)
-        my_start = (record.start_time if record and record.start_time else time.time(), run_id)
-        records = instance.get_run_records(RunsFilter(job_name=PUBLISH_ARTWORK, statuses=RUNNING))
-        ahead = runs_ahead(mine, my_start, records, partition_keys)
+        others = [(run, run_start(instance, run.run_id)) for run in instance.get_runs(RunsFilter(statuses=RUNNING))
+                  if run.run_id != me.run_id and publishes(run)]
+        ahead = runs_ahead(mine, my_start, others, partition_keys)
         if not ahead:
             return
         other, shared = ahead[0]
         names = ", ".join(sorted(shared)[:5]) + (" …" if len(shared) > 5 else "")
         if time.monotonic() > deadline:
-            raise Failure(f"run {other} has been publishing {names} for over {MAX_WAIT_SECONDS / 60:.0f} min; "
-                          "this run did not start beside it. If that run is stuck, terminate it and run this again.",
+            raise Failure(f"run {other} has been publishing {names} for over {limit / 60:.0f} min; this run did "
+                          "not start beside it. If that run is stuck, terminate it and run this one again.",
                           allow_retries=False)
         context.log.info(f"waiting for run {other}, which is publishing {names} of this run's artworks")
         sleep(POLL_SECONDS)

@@ -44,15 +44,17 @@ def cached_template_titles(context: SensorEvaluationContext) -> dict[str, str]:
         context.log.warning("template names unavailable (templates not materialized); reasons name template ids")
         return {}
     version = (latest.run_id, latest.timestamp)
-    if version not in _TITLES:
+    titles = _TITLES.get(version)  # one read: another evaluation in this process may clear it
+    if titles is None:
         try:
             cached = context.repository_def.load_asset_value(TEMPLATES, instance=context.instance)
         except Exception as missing:
             context.log.warning(f"template names unavailable ({missing!r}); reasons name template ids")
             return {}
+        titles = {template_id: template.title for template_id, template in cached.items()}
         _TITLES.clear()
-        _TITLES[version] = {template_id: template.title for template_id, template in cached.items()}
-    return _TITLES[version]
+        _TITLES[version] = titles
+    return titles
 
 
 def current_products(catalog, artwork_id: str, titles: dict[str, str]) -> list[dict]:

@@ -24,7 +24,9 @@ def cpu_seconds(pid: int) -> float | None:
 
 
 class CpuMeter:
-    """`start` with named groups of processes, `stop` for each group's CPU seconds in between."""
+    """`start` with named groups of processes, `stop` for each group's CPU seconds in between. A
+    process gone before `stop` counts nothing (its last figure is not kept): the bench's run
+    workers, sandbox and own process all live until after its clock stops."""
 
     def __init__(self, groups: Mapping[str, list[int]]):
         self.groups = {name: list(pids) for name, pids in groups.items()}

@@ -44,9 +44,11 @@ async def check_file(client: httpx.AsyncClient, url: str, timeout: float, max_by
     except httpx.RemoteProtocolError:
         # A kept-alive connection the server closed as the GET went out (its idle timeout): a
         # downloader asks once more on a new connection, as urllib3 and browsers do for a GET.
+        # A client of its own: the pool could hand out another connection gone stale the same way.
         pass
     try:
-        return await _fetch_and_check(client, url, timeout, max_bytes)
+        async with httpx.AsyncClient(trust_env=client.trust_env, follow_redirects=client.follow_redirects) as fresh:
+            return await _fetch_and_check(fresh, url, timeout, max_bytes)
     except httpx.RemoteProtocolError as failure:
         log.warning("file download failed: GET %s: %r", url[:300], failure)
         return DOWNLOAD_FAILED
