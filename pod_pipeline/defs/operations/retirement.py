@@ -76,6 +76,12 @@ def retire(context: SensorEvaluationContext, catalog: CatalogResource,
         return SkipReason("a backfill or a re-pricing range run is in flight: retiring next time")
     cutoff = (at or datetime.now(timezone.utc)) - timedelta(days=retirement.retire_after_days)
     after = read_cursor(context.cursor, context.log)
+    if after is not None and after[0] > cutoff:
+        # Only a hand-set cursor (or a clock set back) is past the cutoff: nothing after it could
+        # ever be old enough, so the walk would stop for good. Start over instead.
+        context.log.warning(f"retirement cursor {after[0]:%Y-%m-%d %H:%M} is past the cutoff "
+                            f"{cutoff:%Y-%m-%d %H:%M}; starting from the oldest artwork")
+        after = None
     rows = catalog.open().stuck_artworks(RETIRED_STATUSES, cutoff, limit=PER_TICK, after=after)
     if not rows:
         return SkipReason(f"no rejected or failed artwork untouched since {cutoff:%Y-%m-%d %H:%M} UTC is left to look at")

@@ -125,6 +125,13 @@ def test_a_hand_edited_cursor_starts_over_and_retires_the_same(shop, cursor):
                                                           key("busy-rejected.png")}
 
 
+def test_a_cursor_set_past_the_cutoff_starts_over_instead_of_stopping_the_walk_for_good(shop):
+    instance, _, catalog, _ = shop
+    future = '["2999-01-01T00:00:00+00:00", "zzz"]'
+    assert retired(retire(instance, catalog, future)) == {key("old-rejected.png"), key("old-failed.png"),
+                                                          key("busy-rejected.png")}
+
+
 @pytest.mark.parametrize("days", ["0", "-3", "ten", "3651", "1e3"])
 def test_a_bad_retirement_setting_is_refused_with_its_name(days):
     from pod_pipeline.defs.environment import ConfigurationError, retirement_resource
