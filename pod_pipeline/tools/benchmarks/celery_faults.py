@@ -42,10 +42,17 @@ def is_celery_process(pid: int) -> bool:
 
 class Reupload:
     """Once the first batch has read its files, its first artwork is uploaded again with new pixels
-    (the artist replaced it): the new version's run must wait in the queue until the batch has ended."""
+    (the artist replaced it): the new version's run must wait in the queue until the batch has ended.
 
-    def __init__(self):
+    Gelato is slowed (`SLOW_SECONDS` a call) from the re-upload until the upload sensor has made the
+    new version's run, so the batch is still publishing when the sensor sees it, however fast the
+    machine: otherwise a quick batch can end before the next tick and the lock is never exercised."""
+
+    SLOW_SECONDS = 3.0
+
+    def __init__(self, sandbox=None):
         self.artwork_id = self.batch_run = self.path = None
+        self.sandbox, self.normal_latency = sandbox, None
 
     def tick(self, instance, bucket: Path) -> None:
         from dagster import DagsterRunStatus, RunsFilter
@@ -54,6 +61,11 @@ class Reupload:
         from pod_pipeline.defs.runs import ARTWORK_LOCK_TAG
 
         if self.batch_run:
+            if self.normal_latency is not None and (
+                    instance.get_runs_count(RunsFilter(tags={"dagster/partition": self.artwork_id}))
+                    or instance.get_run_by_id(self.batch_run).is_finished):
+                self.sandbox.set_faults(latency_seconds=self.normal_latency)
+                self.normal_latency = None
             return
         for run in instance.get_runs(RunsFilter(job_name="publish_artwork", statuses=[DagsterRunStatus.STARTED])):
             # After the batch has read the file (before, it would simply publish the new bytes).
@@ -67,6 +79,9 @@ class Reupload:
                 aside = target.with_name(f".{target.name}.uploading")
                 redrawn.save(aside, format=image.format or "PNG")
                 aside.replace(target)
+                if self.sandbox is not None:
+                    self.normal_latency = self.sandbox.state.faults.knobs.latency_seconds
+                    self.sandbox.set_faults(latency_seconds=self.SLOW_SECONDS)
                 return
 
     def involves(self, run) -> bool:

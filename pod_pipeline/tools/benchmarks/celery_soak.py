@@ -116,6 +116,7 @@ def run_celery_soak(artworks: int = 12, workers: int = 2, processes: int = 2, ki
             SandboxServer(SandboxConfig(publish_delay_seconds=0.5, latency_seconds=0.3, webhook_secret=secret,
                                         webhook_url=receiver.base_url + WEBHOOK_PATH)) as sandbox, \
             BackgroundServer(create_bucket_app(home / "bucket")) as bucket:
+        reupload.sandbox = sandbox  # slows Gelato while the re-upload waits to be seen
         env = dev_child_environment(os.environ, {
             "DAGSTER_HOME": str(dagster_home), "DAGSTER_PG_URL": pg_url, "DAGSTER_CELERY_BROKER_URL": broker,
             "DAGSTER_CELERY_BACKEND_URL": f"db+{pg_url}",
