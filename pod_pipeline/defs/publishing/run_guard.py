@@ -78,7 +78,11 @@ def run_start(instance, run_id: str) -> Start | None:
 
 
 def wait_limit(instance, run) -> float:
-    runtime = float(run.tags.get("dagster/max_runtime") or instance.run_monitoring_max_runtime_seconds or 0)
+    try:  # a hand-set tag may hold anything; run monitoring ignores what it cannot read, so do we
+        runtime = float(run.tags.get("dagster/max_runtime") or 0)
+    except ValueError:
+        runtime = 0.0
+    runtime = runtime if runtime > 0 else float(instance.run_monitoring_max_runtime_seconds or 0)
     return min(MAX_WAIT_SECONDS, runtime / 3) if runtime > 0 else MAX_WAIT_SECONDS
 
 

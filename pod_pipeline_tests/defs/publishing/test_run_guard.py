@@ -119,3 +119,6 @@ def test_the_wait_stays_well_inside_the_runs_own_maximum_runtime():
     assert run_guard.wait_limit(context.instance, context.run) == 20
     context, _ = fake_context([])
     assert run_guard.wait_limit(context.instance, context.run) == run_guard.MAX_WAIT_SECONDS
+    for hand_set in ("10m", "-5", "nan-ish", ""):  # unreadable: the instance's limit, never a crash
+        context, _ = fake_context([], max_runtime=900, tags={"dagster/max_runtime": hand_set})
+        assert run_guard.wait_limit(context.instance, context.run) == 300
